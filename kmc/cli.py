@@ -1,0 +1,136 @@
+"""The ``mikmc`` command line: run, info, plugins, protocols."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from kmc.config import ConfigError
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _parse_set(values: tuple[str, ...]) -> dict:
+    import tomllib
+
+    out = {}
+    for item in values:
+        if "=" not in item:
+            _fail(f"--set {item!r}: expected KEY=VALUE, e.g. hops.barrier_ev=0.6")
+        key, raw = item.split("=", 1)
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+def _new_store_path(stem: str) -> Path:
+    path = Path(f"{stem}.zarr")
+    k = 1
+    while path.exists():
+        path = Path(f"{stem}-{k}.zarr")
+        k += 1
+    return path
+
+
+@click.group()
+@click.version_option(package_name="mikmc")
+def main():
+    """mikmc: magneto-ionic kinetic Monte Carlo of N³⁻ ions in CoFeN films."""
+
+
+@main.command()
+@click.argument("protocol", required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Zarr store to write (default: a new one here).")
+@click.option("--seed", type=int, help="Root seed (default: the protocol's run.seed).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a config key, e.g. hops.barrier_ev=0.6.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing store.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(protocol, output, seed, sets, overwrite, quiet):
+    """Run PROTOCOL (a TOML file or a bundled protocol name; default: the paper's High M state)."""
+    import zarr
+
+    from kmc import config as cfg
+    from kmc.engine import Simulation
+
+    try:
+        conf = cfg.load(protocol, _parse_set(sets))
+    except ConfigError as exc:
+        _fail(str(exc))
+    if seed is not None and seed < 0:
+        _fail(f"--seed = {seed}: must be an integer >= 0")
+    sim = Simulation(conf, seed=seed)
+    if output is None:
+        output = _new_store_path(f"{Path(conf.source).stem}_seed{sim.seed}")
+    elif output.exists() and not overwrite:
+        _fail(f"--output = '{output}': exists already; choose another path or pass --overwrite")
+    store = sim.open_store(zarr.open_group(str(output), mode="w"))
+    click.echo(f"mikmc: {conf.title} ({conf.source}), seed {sim.seed}, {sim.lattice.n_sites} N sites in "
+               f"{sim.lattice.n_layers} layers, {sim.frames[-1].time_s / 60:.1f} min simulated -> {output}")
+    if quiet:
+        sim.run(store)
+    else:
+        _run_with_progress(sim, store)
+    s = sim.stats
+    click.echo(f"done: {s['events']:,} events in {s['wall_time_s']:.1f} s ({s['events_per_s']:.3g} events/s); "
+               f"results in {output}")
+
+
+def _run_with_progress(sim, store) -> None:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    total = sim.frames[-1].time_s
+    t_wall = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[sim]}"),
+                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), transient=False) as bar:
+        task = bar.add_task("run", total=total, sim="", rate="")
+
+        def update(s, i):
+            wall = time.perf_counter() - t_wall
+            bar.update(task, completed=s.time_s, description=f"[{s.segment.label}]",
+                       sim=f"t = {s.time_s / 60:6.2f} / {total / 60:.2f} min",
+                       rate=f"{s.ions.events / max(wall, 1e-9):.3g} events/s")
+
+        sim.run(store, progress=update)
+
+
+@main.command()
+@click.argument("store", type=click.Path(exists=True, path_type=Path))
+def info(store):
+    """Summarise a results STORE."""
+    from kmc.summary import describe
+
+    try:
+        click.echo(describe(store))
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        _fail(f"{store}: not a mikmc store ({exc})")
+
+
+@main.command("plugins")
+def list_plugins():
+    """List installed plug-ins by group."""
+    from kmc import plugins
+
+    for group in plugins.GROUPS:
+        click.echo(group)
+        for name, target in sorted(plugins.available(group).items()):
+            click.echo(f"  {name:20s} {target}")
+
+
+@main.command()
+def protocols():
+    """List the bundled protocols."""
+    import tomllib
+
+    from kmc.config import bundled_protocols
+
+    for name, path in bundled_protocols().items():
+        data = tomllib.loads(path.read_text())
+        click.echo(f"  {name:28s} {data.get('title', '')}")

@@ -1,0 +1,248 @@
+"""Read a TOML protocol, check every key, fill in defaults, and build the run's parts.
+
+Keys of a plug-in section are the keyword arguments of the plug-in's constructor, so the
+docstring of the plug-in class is the reference for them. Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+
+from kmc import plugins
+from kmc.ions import FieldModel
+from kmc.protocol import Segment, parse_duration_s
+
+#: plug-in sections: section -> (entry-point group, default plug-in name). Later modules add theirs.
+PLUGIN_SECTIONS: dict[str, tuple[str, str]] = {
+    "lattice": ("mikmc.lattices", "rocksalt_film"),
+    "hops": ("mikmc.hops", "arrhenius"),
+    "boundary": ("mikmc.boundaries", "solubility"),
+}
+#: plain sections: section -> dataclass whose fields are the allowed keys.
+PLAIN_SECTIONS: dict[str, type] = {"field": FieldModel}
+RUN_KEYS = {"temperature_k": 300.0, "seed": 42, "frame_interval_s": 10.0}
+SEGMENT_KEYS = ("label", "voltage_v", "field_oe", "field_end_oe", "duration")
+TOP_KEYS = {"title", "description", "run", "segments"}
+DEFAULT_PROTOCOL = "paper/high_m_3min"
+
+
+class ConfigError(ValueError):
+    """A bad key or value in a protocol; ``str()`` is the one line the user sees."""
+
+    def __init__(self, key: str, value, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"{key} = {value!r}: {allowed}")
+
+
+@dataclass
+class PluginSpec:
+    """A plug-in chosen in a protocol: its name, class and keyword arguments (defaults filled in)."""
+
+    section: str
+    group: str
+    name: str
+    cls: type
+    params: dict
+
+    def create(self):
+        return self.cls(**self.params)
+
+    def resolved(self) -> dict:
+        return {"name": self.name, **self.params}
+
+
+@dataclass
+class RunConfig:
+    title: str
+    plugins: dict[str, PluginSpec]
+    sections: dict[str, object]
+    temperature_k: float
+    seed: int
+    frame_interval_s: float
+    segments: list[Segment]
+    source: str = "<dict>"
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def field(self) -> FieldModel:
+        return self.sections["field"]
+
+    def resolved(self) -> dict:
+        """The full config with every default filled in (stored with every result)."""
+        out = {"title": self.title, "description": self.description}
+        out.update({k: spec.resolved() for k, spec in self.plugins.items()})
+        for name, obj in self.sections.items():
+            out[name] = {f.name: getattr(obj, f.name) for f in fields(obj)}
+        out["run"] = {"temperature_k": self.temperature_k, "seed": self.seed,
+                      "frame_interval_s": self.frame_interval_s}
+        out["segments"] = [{"label": s.label, "voltage_v": s.voltage_v, "field_oe": s.field_oe,
+                            **({"field_end_oe": s.field_end_oe} if s.field_end_oe is not None else {}),
+                            "duration": f"{s.duration_s:g} s"} for s in self.segments]
+        return out
+
+
+def bundled_protocols() -> dict[str, Path]:
+    """Protocols shipped with mikmc: name (path under runs/ without .toml) -> file."""
+    root = resources.files("kmc.runs")
+    out = {}
+    for path in Path(str(root)).rglob("*.toml"):
+        out[str(path.relative_to(Path(str(root))).with_suffix(""))] = path
+    return dict(sorted(out.items()))
+
+
+def find_protocol(name_or_path: str | None) -> Path:
+    """A protocol file from a path, or from the name of a bundled protocol."""
+    name = name_or_path or DEFAULT_PROTOCOL
+    path = Path(name)
+    if path.is_file():
+        return path
+    bundled = bundled_protocols()
+    key = name.removesuffix(".toml")
+    if key in bundled:
+        return bundled[key]
+    raise ConfigError("protocol", name, "no such file, nor a bundled protocol; bundled: "
+                      + ", ".join(bundled))
+
+
+def load(name_or_path: str | None = None, overrides: dict | None = None) -> RunConfig:
+    """Read and check a protocol file (or a bundled protocol by name)."""
+    path = find_protocol(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("protocol", str(path), f"not valid TOML ({exc})") from None
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return from_dict(data, source=str(path))
+
+
+def apply_overrides(data: dict, overrides: dict) -> dict:
+    """Set dotted keys ("hops.barrier_ev": 0.6) in a copy of a config dict."""
+    data = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node = data
+        for p in parts[:-1]:
+            if p.isdigit() and isinstance(node, list):
+                node = node[int(p)]
+            else:
+                node = node.setdefault(p, {})
+        last = parts[-1]
+        if last.isdigit() and isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return data
+
+
+def _plugin_spec(section: str, data: dict) -> PluginSpec:
+    group, default = PLUGIN_SECTIONS[section]
+    table = dict(data.get(section, {}))
+    if not isinstance(data.get(section, {}), dict):
+        raise ConfigError(section, data[section], "must be a table")
+    name = table.pop("name", default)
+    try:
+        cls = plugins.load(group, name)
+    except plugins.PluginError as exc:
+        raise ConfigError(f"{section}.name", name, str(exc)) from None
+    sig = inspect.signature(cls.__init__)
+    params = {k: p.default for k, p in sig.parameters.items()
+              if k != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    for key, value in table.items():
+        if key not in params:
+            raise ConfigError(f"{section}.{key}", value, f"unknown key for {section} plug-in {name!r}; "
+                              f"allowed: {', '.join(['name', *params])}")
+        default = params[key]
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ConfigError(f"{section}.{key}", value, "must be a number")
+        params[key] = list(value) if isinstance(value, tuple) else value
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+    spec = PluginSpec(section, group, name, cls, params)
+    try:
+        spec.create()
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(section, table, str(exc)) from None
+    return spec
+
+
+def _plain_section(section: str, data: dict):
+    cls = PLAIN_SECTIONS[section]
+    table = data.get(section, {})
+    if not isinstance(table, dict):
+        raise ConfigError(section, table, "must be a table")
+    allowed = {f.name for f in fields(cls)}
+    for key, value in table.items():
+        if key not in allowed:
+            raise ConfigError(f"{section}.{key}", value, f"unknown key; allowed: {', '.join(sorted(allowed))}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{section}.{key}", value, "must be a number")
+    try:
+        return cls(**table)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(section, table, str(exc)) from None
+
+
+def _segments(data: dict) -> list[Segment]:
+    raw = data.get("segments")
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError("segments", raw, "a protocol needs at least one [[segments]] entry")
+    out = []
+    for i, seg in enumerate(raw):
+        where = f"segments[{i}]"
+        if not isinstance(seg, dict):
+            raise ConfigError(where, seg, "must be a table")
+        for key in seg:
+            if key not in SEGMENT_KEYS:
+                raise ConfigError(f"{where}.{key}", seg[key], f"unknown key; allowed: {', '.join(SEGMENT_KEYS)}")
+        if "duration" not in seg:
+            raise ConfigError(f"{where}.duration", None, "required, e.g. \"16 min\"")
+        try:
+            duration = parse_duration_s(seg["duration"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}.duration", seg["duration"], str(exc)) from None
+        nums = {}
+        for key, default in (("voltage_v", 0.0), ("field_oe", 0.0), ("field_end_oe", None)):
+            v = seg.get(key, default)
+            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+                raise ConfigError(f"{where}.{key}", v, "must be a number")
+            nums[key] = None if v is None else float(v)
+        if abs(nums["voltage_v"]) > 1000:
+            raise ConfigError(f"{where}.voltage_v", nums["voltage_v"], "must be within ±1000 V")
+        out.append(Segment(label=str(seg.get("label", f"segment {i}")), duration_s=duration, **nums))
+    return out
+
+
+def from_dict(data: dict, source: str = "<dict>") -> RunConfig:
+    """Check a parsed protocol and build its :class:`RunConfig`."""
+    known = TOP_KEYS | set(PLUGIN_SECTIONS) | set(PLAIN_SECTIONS)
+    for key in data:
+        if key not in known:
+            raise ConfigError(key, data[key], f"unknown section; allowed: {', '.join(sorted(known))}")
+    run = data.get("run", {})
+    if not isinstance(run, dict):
+        raise ConfigError("run", run, "must be a table")
+    for key in run:
+        if key not in RUN_KEYS and key != "frame_interval":
+            raise ConfigError(f"run.{key}", run[key], f"unknown key; allowed: {', '.join(RUN_KEYS)}")
+    temperature = run.get("temperature_k", RUN_KEYS["temperature_k"])
+    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or not 0 < temperature < 5000:
+        raise ConfigError("run.temperature_k", temperature, "must be a number in (0, 5000) K")
+    seed = run.get("seed", RUN_KEYS["seed"])
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError("run.seed", seed, "must be an integer >= 0")
+    try:
+        interval = parse_duration_s(run.get("frame_interval", run.get("frame_interval_s", RUN_KEYS["frame_interval_s"])))
+    except ValueError as exc:
+        raise ConfigError("run.frame_interval_s", run.get("frame_interval_s"), str(exc)) from None
+    specs = {section: _plugin_spec(section, data) for section in PLUGIN_SECTIONS}
+    sections = {section: _plain_section(section, data) for section in PLAIN_SECTIONS}
+    return RunConfig(title=str(data.get("title", Path(source).stem)), plugins=specs, sections=sections,
+                     temperature_k=float(temperature), seed=seed, frame_interval_s=interval,
+                     segments=_segments(data), source=source, description=str(data.get("description", "")))

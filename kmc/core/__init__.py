@@ -1,0 +1,1 @@
+"""Jitted inner loops. Arrays in, arrays out: no plug-in, no Python object is imported here."""

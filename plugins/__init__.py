@@ -1,0 +1,42 @@
+"""Plug-ins (installed as ``kmc.plugins``), found through ``importlib.metadata`` entry points.
+
+mikmc's own plug-ins register exactly as a user's package would, in pyproject.toml:
+
+    [project.entry-points."mikmc.hops"]
+    arrhenius = "kmc.plugins.hops.arrhenius:ArrheniusHop"
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+GROUPS = ("mikmc.lattices", "mikmc.hops", "mikmc.boundaries")
+
+
+class PluginError(LookupError):
+    """A plug-in name that is not installed, or a plug-in that cannot be loaded."""
+
+
+def available(group: str) -> dict[str, str]:
+    """Installed plug-ins of a group: name -> "module:attr"."""
+    return {ep.name: ep.value for ep in entry_points(group=group)}
+
+
+def load(group: str, name: str):
+    """The class registered under ``name`` in entry-point ``group``."""
+    eps = {ep.name: ep for ep in entry_points(group=group)}
+    if name not in eps:
+        known = ", ".join(sorted(eps)) or "none installed"
+        raise PluginError(f"unknown {group.split('.')[-1]} plug-in {name!r}; installed: {known}")
+    try:
+        return eps[name].load()
+    except Exception as exc:  # a broken third-party package must not crash with a traceback
+        raise PluginError(f"plug-in {name!r} ({eps[name].value}) failed to load: {exc}") from exc
+
+
+def distribution_of(group: str, name: str) -> tuple[str, str]:
+    """(distribution name, version) that provides a plug-in, for provenance."""
+    for ep in entry_points(group=group):
+        if ep.name == name and ep.dist is not None:
+            return ep.dist.name, ep.dist.version
+    return "unknown", "unknown"

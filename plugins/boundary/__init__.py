@@ -1,0 +1,1 @@
+"""Electrolyte-boundary plug-ins (entry-point group ``mikmc.boundaries``)."""

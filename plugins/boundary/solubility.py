@@ -1,0 +1,103 @@
+"""Solubility-limited release of N³⁻ through the double layer into the electrolyte.
+
+Per occupied top-layer site (exit) and per vacant top-layer site (entry), in Hz:
+
+    k_out = ν exp(−(E_b − W/2)/kT) · max(0, 1 − n_el/n_sat)
+    k_in  = ν exp(−(E_b − G + W/2)/kT) · min(1, n_el/n_sat)
+
+E_b is the release barrier, G the free energy of N in the electrolyte above that in the film
+(G > 0: re-entry is downhill), n_el the N ions released so far into the near-surface electrolyte,
+n_sat = s·A its capacity (solubility per film area s, in ions/nm²). W = q·E_EDL·δ is the work of
+the double-layer field E_EDL = η·V_eff/d on an ion of charge q crossing the release distance δ
+(W > 0 pushes N³⁻ out when V < 0). At a voltage switch the double layer overshoots and relaxes,
+V_eff(t) = V + r (V − V_prev) e^(−t/τ): at 0 V after −25 V it briefly reverses (V_eff > 0) and
+pushes N back in, as the sign change of the gate current at 0 V in the seed paper suggests.
+
+Defaults: d = 0.5 nm and η = 0.01 give 5 MV/cm at −25 V ("several MV/cm" in a < 1 nm EDL, seed
+paper); δ = one N layer spacing of rocksalt (2.12 Å). E_b, G, s, r, τ are model parameters to
+calibrate (issue "Reproduce the paper"); the defaults give minute-scale release and saturation of
+the electrolyte after roughly 10 minutes at −25 V for a 50 nm film.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kmc.plugins.hops.tables import K_B_EV
+
+
+class SolubilityLimited:
+    """EDL-driven exit and entry of N at the top surface, limited by the electrolyte's solubility.
+
+    Parameters
+    ----------
+    barrier_ev : float
+        Release barrier E_b at zero field (eV).
+    solvation_ev : float
+        G, free energy of N in the electrolyte minus in the film (eV).
+    solubility_per_nm2 : float
+        Capacity of the near-surface electrolyte, N ions per nm² of film area.
+    edl_voltage_fraction : float
+        η, fraction of the gate voltage dropping across the double layer.
+    edl_thickness_nm : float
+        d, double-layer thickness (nm).
+    release_distance_a : float
+        δ, distance the ion moves through the double-layer field on release (Å).
+    reversal_fraction : float
+        r, overshoot of the double layer after a voltage switch (0: none).
+    reversal_time_s : float
+        τ, decay time of the overshoot (s).
+    nu0_hz : float
+        Attempt frequency (Hz).
+    charge_e : float
+        Ion charge in e.
+    """
+
+    name = "solubility"
+    api_version = 1
+
+    def __init__(self, barrier_ev: float = 0.95, solvation_ev: float = 0.10,
+                 solubility_per_nm2: float = 250.0, edl_voltage_fraction: float = 0.01,
+                 edl_thickness_nm: float = 0.5, release_distance_a: float = 2.12,
+                 reversal_fraction: float = 0.5, reversal_time_s: float = 10.0,
+                 nu0_hz: float = 1e13, charge_e: float = -3.0):
+        for key, val in (("solubility_per_nm2", solubility_per_nm2), ("edl_thickness_nm", edl_thickness_nm),
+                         ("reversal_time_s", reversal_time_s), ("nu0_hz", nu0_hz)):
+            if not val > 0:
+                raise ValueError(f"{key} must be > 0, got {val}")
+        if not 0 <= edl_voltage_fraction <= 1:
+            raise ValueError(f"edl_voltage_fraction must be in [0, 1], got {edl_voltage_fraction}")
+        if reversal_fraction < 0:
+            raise ValueError(f"reversal_fraction must be >= 0, got {reversal_fraction}")
+        self.barrier_ev, self.solvation_ev = barrier_ev, solvation_ev
+        self.solubility_per_nm2 = solubility_per_nm2
+        self.eta, self.d_nm, self.delta_a = edl_voltage_fraction, edl_thickness_nm, release_distance_a
+        self.r, self.tau_s = reversal_fraction, reversal_time_s
+        self.nu0_hz, self.charge_e = nu0_hz, charge_e
+        self.n_sat = None
+
+    def build(self, lattice, temperature_k: float) -> "SolubilityLimited":
+        self.n_sat = self.solubility_per_nm2 * lattice.area_nm2
+        self.kt = K_B_EV * temperature_k
+        return self
+
+    def edl_field_v_per_m(self, voltage_v: float, prev_voltage_v: float, t_since_switch_s: float) -> float:
+        """E_z in the double layer (V/m): negative when the film electrode is negative."""
+        v_eff = voltage_v + self.r * (voltage_v - prev_voltage_v) * math.exp(-t_since_switch_s / self.tau_s)
+        return self.eta * v_eff / (self.d_nm * 1e-9)
+
+    def rates(self, voltage_v: float, prev_voltage_v: float, t_since_switch_s: float,
+              n_electrolyte: int) -> tuple[float, float]:
+        """(k_out, k_in) in Hz per top-layer site."""
+        e = self.edl_field_v_per_m(voltage_v, prev_voltage_v, t_since_switch_s)
+        w = self.charge_e * e * self.delta_a * 1e-10  # eV, q in e
+        fill = n_electrolyte / self.n_sat
+        k_out = self.nu0_hz * math.exp(-(self.barrier_ev - 0.5 * w) / self.kt) * max(0.0, 1.0 - fill)
+        k_in = self.nu0_hz * math.exp(-(self.barrier_ev - self.solvation_ev + 0.5 * w) / self.kt) * min(1.0, fill)
+        return k_out, k_in
+
+    def hold_s(self, voltage_v: float, prev_voltage_v: float, t_since_switch_s: float) -> float:
+        """How long (s) rates may be held constant: τ/10 while the overshoot lasts, else forever."""
+        if self.r == 0 or voltage_v == prev_voltage_v or t_since_switch_s > 8 * self.tau_s:
+            return math.inf
+        return self.tau_s / 10.0

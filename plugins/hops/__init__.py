@@ -1,0 +1,1 @@
+"""Hop-rate plug-ins (entry-point group ``mikmc.hops``)."""

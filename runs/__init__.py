@@ -1,0 +1,1 @@
+"""Bundled protocols (TOML), installed as ``kmc.runs``; list them with ``mikmc protocols``."""
