@@ -1,0 +1,191 @@
+"""The KMC core against exact results: waiting times, vacancy diffusion, correlation factor,
+biased walk, Boltzmann occupations, and its bookkeeping (conservation, incremental counts)."""
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from kmc.analysis import CORRELATION_FACTOR_VACANCY, correlation_factor
+from kmc.core import hopping as core
+from kmc.ions import FieldModel
+from kmc.lattices.cubic import CubicTestLattice
+from kmc.lattices.rocksalt_film import RocksaltFilm
+from kmc.plugins.boundary.solubility import SolubilityLimited
+from kmc.plugins.hops.tables import K_B_EV
+from tests.conftest import make_ions, single_vacancy
+
+A = 3.0  # Å, cubic test lattice constant
+
+
+def hop_rate(barrier_ev, temperature_k=300.0, nu0_hz=1e13):
+    return nu0_hz * np.exp(-barrier_ev / (K_B_EV * temperature_k))
+
+
+def test_waiting_times_are_exponential_with_mean_one_over_total_rate(sc_periodic):
+    ions = make_ions(sc_periodic, occupancy=single_vacancy(sc_periodic.n_sites))
+    total = 6 * hop_rate(0.5)  # six ions next to the vacancy, each at rate Γ
+    assert np.isclose(ions.total_rate_hz(), total, rtol=1e-12)
+    times = []
+    for _ in range(20000):
+        t0 = ions.time_s
+        ions.advance(1e9, max_events=1)
+        times.append(ions.time_s - t0)
+    times = np.array(times)
+    assert abs(times.mean() * total - 1) < 4 / np.sqrt(len(times))
+    assert stats.kstest(times * total, "expon").pvalue > 1e-3
+
+
+def test_single_vacancy_diffusion_coefficient_is_gamma_a_squared(sc_periodic):
+    ions = make_ions(sc_periodic, occupancy=single_vacancy(sc_periodic.n_sites), seed=2)
+    gamma = hop_rate(0.5)
+    tau = 50 / (6 * gamma)  # ≈ 50 vacancy hops per window
+    steps = []
+    prev = np.zeros(3)
+    for k in range(1, 3001):
+        ions.advance(k * tau)
+        vac = -ions.disp.sum(axis=0)  # the vacancy moves opposite to the ions it exchanges with
+        steps.append(vac - prev)
+        prev = vac
+    steps = np.array(steps)
+    d_measured = (steps ** 2).sum(axis=1).mean() / (6 * tau)
+    assert d_measured == pytest.approx(gamma * A ** 2, rel=0.05)
+
+
+@pytest.mark.slow
+def test_tracer_correlation_factor_of_vacancy_mechanism_on_simple_cubic():
+    lat = CubicTestLattice("sc", (8, 8, 8), A, periodic_z=True).build(0)
+    f = []
+    for seed in range(16):  # one trajectory's estimate is noisy: average independent ones
+        ions = make_ions(lat, occupancy=single_vacancy(lat.n_sites), seed=seed)
+        ions.advance(1e9, max_events=500_000)
+        f.append(correlation_factor(ions.disp, ions.counters()["hops"], A))
+    sem = np.std(f, ddof=1) / np.sqrt(len(f))
+    assert sem < 0.01
+    assert abs(np.mean(f) - CORRELATION_FACTOR_VACANCY["sc"]) < 3.5 * sem + 0.005
+
+
+def test_uniform_field_gives_exact_biased_walk_drift_and_spread():
+    lat = CubicTestLattice("sc", (4, 4, 400), A, periodic_z=False).build(0)
+    rng = np.random.default_rng(0)
+    occ = np.zeros(lat.n_sites, dtype=np.int8)
+    middle = np.flatnonzero((lat.layer >= 100) & (lat.layer < 300))
+    occ[rng.choice(middle, 100, replace=False)] = 1  # dilute: 100 ions in 6400 sites
+    field = FieldModel(film_voltage_fraction=1.0, metal_resistance_ratio=1.0)
+    ions = make_ions(lat, occupancy=occ, field=field, seed=4)
+    ions.set_voltage(-1.0)
+    e_z = -1.0 / ((lat.n_layers - 1) * A * 1e-10)  # V/m, uniform
+    w = -3.0 * e_z * A * 1e-10 / (2 * K_B_EV * 300.0)  # half the work per hop over kT
+    assert np.allclose(ions.gap_fields_v_per_m(), e_z)
+    gamma = hop_rate(0.5)
+    t = 400 / (6 * gamma)
+    ions.advance(t)
+    dz = ions.disp[:, 2]
+    drift = A * gamma * 2 * np.sinh(w) * t
+    spread = A ** 2 * gamma * 2 * np.cosh(w) * t
+    assert abs(dz.mean() - drift) < 4 * np.sqrt(spread / len(dz)) + 0.03 * drift
+    assert dz.var(ddof=1) == pytest.approx(spread, rel=0.3)
+    assert drift > 10 * np.sqrt(spread / len(dz))  # the test can tell drift from none
+
+
+def canonical_occupation(energies_by_class, multiplicity, n_ions, kt):
+    """Exact canonical occupation probability per class for non-interacting ions with exclusion."""
+    x = np.exp(-(np.asarray(energies_by_class) - min(energies_by_class)) / kt)
+    poly = np.array([1.0])
+    for xc, m in zip(x, multiplicity):
+        for _ in range(m):
+            poly = np.convolve(poly, [1.0, xc])
+    out = []
+    for c, xc in enumerate(x):
+        rest = np.array([1.0])
+        for c2, (x2, m2) in enumerate(zip(x, multiplicity)):
+            for _ in range(m2 - (c2 == c)):
+                rest = np.convolve(rest, [1.0, x2])
+        out.append(xc * rest[n_ions - 1] / poly[n_ions])
+    return np.array(out)
+
+
+def test_site_energies_give_canonical_boltzmann_occupations():
+    lat = RocksaltFilm(thickness_nm=2.0, cells_xy=(2, 2), co_fraction=0.5).build(5)
+    t_k, delta = 600.0, -0.05  # E_i = -δ·(Co neighbours of i)
+    occ = np.zeros(lat.n_sites, dtype=np.int8)
+    occ[: lat.n_sites // 2] = 1
+    ions = make_ions(lat, co_shift_ev=delta, temperature_k=t_k, occupancy=occ, seed=6)
+    n_co = ions.tables.env_static
+    classes = np.unique(n_co)
+    mult = [int((n_co == c).sum()) for c in classes]
+    expected = canonical_occupation(-delta * classes, mult, int(occ.sum()), K_B_EV * t_k)
+    samples = np.zeros(len(classes))
+    ions.advance(1e9, max_events=20000)
+    n_snap = 4000
+    tau = 200 / ions.total_rate_hz()
+    for _ in range(n_snap):
+        ions.advance(ions.time_s + tau)
+        samples += [ions.occ[n_co == c].mean() for c in classes]
+    measured = samples / n_snap
+    assert np.allclose(measured, expected, atol=0.03), (measured, expected)
+    assert expected[0] - expected[-1] > 0.3  # the energies matter at this temperature
+
+
+def test_bond_energies_give_boltzmann_distribution_of_bond_count():
+    lat = CubicTestLattice("sc", (3, 3, 3), A, periodic_z=True).build(0)
+    eps, t_k, n_ions = 0.04, 300.0, 3
+    kt = K_B_EV * t_k
+    nbr = lat.hop_nbr
+    g = np.zeros(4)  # a ring of three along a periodic axis of length 3 has three bonds
+    for sites in combinations(range(lat.n_sites), n_ions):
+        s = set(sites)
+        bonds = sum(1 for i in sites for j in nbr[i] if j in s) // 2
+        g[bonds] += 1
+    p_exact = g * np.exp(eps * np.arange(4) / kt)
+    p_exact /= p_exact.sum()
+    occ = np.zeros(lat.n_sites, dtype=np.int8)
+    occ[[0, 13, 26]] = 1
+    ions = make_ions(lat, nn_bond_ev=eps, occupancy=occ, seed=8)
+    hist = np.zeros(4)
+    tau = 1.0 / hop_rate(0.5 + eps)
+    for _ in range(20000):
+        ions.advance(ions.time_s + tau)
+        bonds = int(ions.nocc[ions.occ == 1].sum()) // 2
+        hist[bonds] += 1
+    p = hist / hist.sum()
+    assert np.allclose(p, p_exact, atol=0.02), (p, p_exact)
+
+
+def test_bookkeeping_stays_exact_through_a_gated_run():
+    lat = RocksaltFilm(thickness_nm=5.0, cells_xy=(2, 2)).build(1)
+    ions = make_ions(lat, barrier_ev=0.75, nn_bond_ev=0.012, co_shift_ev=-0.01, seed=9,
+                     boundary=SolubilityLimited(solubility_per_nm2=200.0))
+    n0 = ions.n_ions
+    ions.set_voltage(-25.0)
+    ions.advance(30.0)
+    ions.set_voltage(0.0)
+    ions.advance(40.0)
+    c = ions.counters()
+    assert c["exits"] > 0 and c["entries"] > 0
+    assert ions.n_film + ions.n_electrolyte == n0
+    assert ions.n_electrolyte == c["exits"] - c["entries"]
+    ids = np.concatenate([ions.ion_at[ions.ion_at >= 0], ions.electrolyte[: ions.n_electrolyte]])
+    assert np.array_equal(np.sort(ids), np.arange(n0))  # every tracer exactly once
+    assert np.array_equal(ions.occ == 1, ions.ion_at >= 0)
+    nocc, nvac = np.zeros_like(ions.nocc), np.zeros_like(ions.nvac)
+    core.count_neighbours(lat.hop_nbr, lat.hop_class, ions.occ, nocc, nvac)
+    assert np.array_equal(nocc, ions.nocc) and np.array_equal(nvac, ions.nvac)
+    assert np.array_equal(ions.layer_n, np.bincount(lat.layer, weights=ions.occ, minlength=lat.n_layers))
+    tree = ions.tree.copy()
+    core.rebuild_rates(tree, ions.occ, ions.nocc, ions.nvac, lat.layer, ions.tables.env_static,
+                       ions.tables.n_static, ions.tables.base_rate_hz, ions.tilt, lat.n_layers - 1, ions.sc)
+    assert tree[1] == pytest.approx(ions.tree[1], rel=1e-9)
+
+
+def test_same_seed_same_trajectory_and_different_seed_differs(sc_periodic):
+    def run(seed):
+        occ = np.zeros(sc_periodic.n_sites, dtype=np.int8)
+        occ[::3] = 1
+        ions = make_ions(sc_periodic, nn_bond_ev=0.02, occupancy=occ, seed=seed)
+        ions.advance(1e9, max_events=50000)
+        return ions.occ.copy(), ions.time_s
+    (a, ta), (b, tb), (c, tc) = run(1), run(1), run(2)
+    assert np.array_equal(a, b) and ta == tb
+    assert not np.array_equal(a, c)

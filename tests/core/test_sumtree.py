@@ -1,0 +1,40 @@
+import numpy as np
+
+from kmc.core.sumtree import new_tree, tree_find, tree_rebuild, tree_set
+
+
+def test_sums_and_updates_match_numpy():
+    rng = np.random.default_rng(3)
+    leaves = rng.random(37)
+    tree = new_tree(37)
+    tree_rebuild(tree, leaves)
+    assert np.isclose(tree[1], leaves.sum())
+    for _ in range(100):
+        i = int(rng.integers(37))
+        leaves[i] = rng.random() * (rng.random() > 0.3)
+        tree_set(tree, i, leaves[i])
+    assert np.isclose(tree[1], leaves.sum(), rtol=1e-14)
+
+
+def test_find_returns_leaf_of_prefix_sum():
+    leaves = np.array([0.5, 0.0, 2.0, 1.0, 0.0, 0.25])
+    tree = new_tree(len(leaves))
+    tree_rebuild(tree, leaves)
+    edges = np.concatenate([[0], np.cumsum(leaves)])
+    for u in np.linspace(0, leaves.sum(), 200, endpoint=False):
+        i = tree_find(tree, u)
+        assert edges[i] <= u < edges[i + 1]
+        assert leaves[i] > 0
+
+
+def test_selection_frequencies_are_proportional_to_rates():
+    rng = np.random.default_rng(5)
+    leaves = rng.random(10)
+    tree = new_tree(10)
+    tree_rebuild(tree, leaves)
+    n = 200_000
+    picks = np.array([tree_find(tree, u) for u in rng.random(n) * tree[1]])
+    counts = np.bincount(picks, minlength=10)
+    expected = n * leaves / leaves.sum()
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert chi2 < 33.7  # 99.99 % quantile of chi² with 9 degrees of freedom
