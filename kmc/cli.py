@@ -134,3 +134,50 @@ def protocols():
     for name, path in bundled_protocols().items():
         data = tomllib.loads(path.read_text())
         click.echo(f"  {name:28s} {data.get('title', '')}")
+
+
+@main.command()
+@click.argument("campaign_file", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Campaign Zarr store (created, or resumed).")
+@click.option("--status", "status_of", type=click.Path(exists=True, path_type=Path), metavar="STORE",
+              help="Show the progress of a campaign STORE and exit.")
+@click.option("--extend", is_flag=True, help="Allow added points/replicas in a changed campaign file.")
+@click.option("--retry-failed", is_flag=True, help="Run failed replicas again (default: keep their error).")
+@click.option("--mpi/--no-mpi", "use_mpi", default=None,
+              help="Use MPI ranks (default: if started by mpiexec/mpirun/srun).")
+@click.option("--quiet", is_flag=True, help="No line per finished replica.")
+def campaign(campaign_file, output, status_of, extend, retry_failed, use_mpi, quiet):
+    """Run CAMPAIGN_FILE (replicas x parameter grid) into one store; resumes an interrupted store.
+
+    Run it as `mpiexec -n N mikmc campaign CAMPAIGN.toml -o OUT.zarr` or serially. See docs/campaigns.md.
+    """
+    from kmc import campaign_store as cs
+
+    if status_of is not None:
+        try:
+            click.echo(cs.format_status(cs.status(status_of), status_of))
+        except (cs.StoreMismatch, FileNotFoundError) as exc:
+            _fail(str(exc))
+        return
+    if campaign_file is None or output is None:
+        _fail("usage: mikmc campaign CAMPAIGN.toml -o OUT.zarr   (or: mikmc campaign --status OUT.zarr)")
+    from kmc.campaign import load_campaign, run_campaign
+    from kmc.scheduler import mpi_world
+
+    try:
+        camp = load_campaign(campaign_file)
+    except ConfigError as exc:
+        _fail(f"{campaign_file}: {exc}")
+    comm = mpi_world(use_mpi)
+    try:
+        report = run_campaign(camp, output, comm=comm, extend=extend, retry_failed=retry_failed,
+                              log=None if quiet else click.echo)
+    except cs.StoreMismatch as exc:
+        _fail(str(exc))
+    if report is not None:
+        click.echo(f"done: {report.complete} replicas complete, {report.failed} failed, {report.skipped} done before; "
+                   f"{report.wall_s:.1f} s; status: mikmc campaign --status {output}")
+
+
+if __name__ == "__main__":
+    main()

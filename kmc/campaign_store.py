@@ -1,0 +1,244 @@
+"""The Zarr layout of a campaign and who may write where (docs/campaigns.md).
+
+::
+
+    OUT.zarr/                       attrs: mikmc_campaign (file, points, fingerprint, version)
+      points/<p>/                   attrs: index, overrides               (rank 0)
+        replicas/<r>/               one RunStore group per replica        (the rank that runs it)
+                                    attrs complete=true when fully written, or failed=true + error
+        summary/                    attrs: replicas used, n, n_failed     (rank 0)
+          mean/<field>, sem/<field> mean and standard error over the complete replicas
+
+zarr v3 rewrites a chunk, and a group's zarr.json, as a whole file, so two ranks never share
+either: rank 0 writes the root, point and summary groups; a replica's group and arrays are written
+only by the rank running it. Creating a replica group leaves existing parents untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+import numpy as np
+import zarr
+
+from kmc import __version__
+from kmc.campaign import Campaign, _canonical_json
+from kmc.store import _jsonable, read_frames
+
+SCHEMA_VERSION = 1
+ATTR = "mikmc_campaign"
+
+
+class StoreMismatch(Exception):
+    """The store cannot hold this campaign (made from another campaign file, or not a campaign)."""
+
+
+def is_campaign_store(path) -> bool:
+    try:
+        return ATTR in zarr.open_group(str(path), mode="r").attrs
+    except (FileNotFoundError, ValueError, KeyError):
+        return False
+
+
+def _root(path, mode="r") -> zarr.Group:
+    return zarr.open_group(str(path), mode=mode)
+
+
+def _stored(path) -> dict | None:
+    try:
+        root = _root(path)
+    except (FileNotFoundError, zarr.errors.GroupNotFoundError):
+        return None
+    if ATTR not in root.attrs:
+        raise StoreMismatch(f"{path}: exists and is not a mikmc campaign store; choose another -o path")
+    return dict(root.attrs[ATTR])
+
+
+def stored_campaign(path, campaign: Campaign) -> Campaign:
+    """The campaign as recorded in a store (its points in store order), with ``campaign``'s base."""
+    meta = _stored(path)
+    return dataclasses.replace(campaign, points=[dict(p) for p in meta["points"]], replicas=int(meta["replicas"]),
+                               seed=int(meta["seed"]), fixed=dict(meta["set"]))
+
+
+def _compare(old: dict, new: Campaign, path) -> tuple[list[str], list[str]]:
+    """(what changed, why it cannot be an extension) between a stored campaign and a file."""
+    changes, blockers = [], []
+    if old["base_sha256"] != new.base_sha256:
+        changes.append("base protocol content")
+        blockers.append(f"the base protocol ({new.base_path}) changed")
+    if old["seed"] != new.seed:
+        changes.append(f"seed {old['seed']} -> {new.seed}")
+        blockers.append("the root seed changed")
+    if _canonical_json(old["set"]) != _canonical_json(new.fixed):
+        changes.append("[set] table")
+        blockers.append("the [set] overrides changed")
+    if new.replicas != old["replicas"]:
+        changes.append(f"replicas {old['replicas']} -> {new.replicas}")
+        if new.replicas < old["replicas"]:
+            blockers.append("fewer replicas than the store has")
+    old_keys = [_canonical_json(p) for p in old["points"]]
+    new_keys = {_canonical_json(p) for p in new.points}
+    gone = [i for i, k in enumerate(old_keys) if k not in new_keys]
+    added = len(new_keys - set(old_keys))
+    if added:
+        changes.append(f"{added} points added")
+    if gone:
+        changes.append(f"points {gone} removed")
+        blockers.append(f"points {gone} of the store are not in the file")
+    if not changes:
+        changes.append("point order")
+    return changes, blockers
+
+
+def prepare(path, campaign: Campaign, extend: bool = False, log=lambda msg: None) -> Campaign:
+    """Create the store's skeleton, or check (and with ``extend``, grow) an existing one. Rank 0 only.
+
+    Returns the campaign to run, with its points in store order.
+    """
+    path = str(path)
+    old = _stored(path)
+    fingerprint = campaign.fingerprint()
+    if old is None:
+        root = zarr.open_group(path, mode="w")
+        effective = campaign
+        summaries_stale = False
+    elif old.get("file_fingerprint") == fingerprint:
+        root = _root(path, "r+")
+        effective = stored_campaign(path, campaign)
+        summaries_stale = False
+    else:
+        changes, blockers = _compare(old, campaign, path)
+        if not extend or blockers:
+            what = "; ".join(changes)
+            if extend:
+                raise StoreMismatch(f"{path}: cannot extend: {'; '.join(blockers)} (finished replicas would "
+                                    f"no longer match); write to a new store")
+            raise StoreMismatch(f"{path}: the campaign file changed since this store was made ({what}); "
+                                f"pass --extend to add points/replicas, or write to a new store")
+        root = _root(path, "r+")
+        known = {_canonical_json(p) for p in old["points"]}
+        points = [dict(p) for p in old["points"]] + [p for p in campaign.points if _canonical_json(p) not in known]
+        effective = dataclasses.replace(campaign, points=points)
+        summaries_stale = campaign.replicas > old["replicas"]
+        log(f"extending {path}: {'; '.join(changes)}")
+    meta = {**effective.describe(), "file_fingerprint": fingerprint, "schema_version": SCHEMA_VERSION,
+            "mikmc_version": __version__,
+            "created": (old or {}).get("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))}
+    if old is None or old.get("file_fingerprint") != fingerprint:
+        root.attrs.update(_jsonable({ATTR: meta}))
+    points = root.require_group("points")
+    for p in range(effective.n_points):
+        name = str(p)
+        if name not in points or "index" not in points[name].attrs:
+            g = points.require_group(name)
+            g.attrs.update(_jsonable({"index": p, "overrides": effective.points[p],
+                                      "all_overrides": effective.overrides(p)}))
+        g = points[name]
+        if "replicas" not in g:
+            g.require_group("replicas")
+        if summaries_stale and "summary" in g:
+            del g["summary"]
+    return effective
+
+
+def replica_state(root: zarr.Group, point: int, replica: int) -> str:
+    """'complete', 'failed', 'incomplete' (started, not finished) or 'missing'."""
+    try:
+        attrs = root[f"points/{point}/replicas/{replica}"].attrs
+        if attrs.get("complete"):
+            return "complete"
+        return "failed" if attrs.get("failed") else "incomplete"
+    except KeyError:
+        return "missing"
+    except Exception:  # a zarr.json cut short by a kill
+        return "incomplete"
+
+
+def replica_states(path, campaign: Campaign) -> dict[tuple[int, int], str]:
+    root = _root(path)
+    return {(p, r): replica_state(root, p, r) for p in range(campaign.n_points) for r in range(campaign.replicas)}
+
+
+def new_replica_group(path, point: int, replica: int) -> zarr.Group:
+    """An empty group for a replica (a previous attempt's contents are deleted). Its rank only."""
+    return zarr.open_group(str(path), path=f"points/{point}/replicas/{replica}", mode="w")
+
+
+def mark_failed(group: zarr.Group, error: str, traceback_text: str = "") -> None:
+    group.attrs.update({"failed": True, "complete": False, "error": error, "traceback": traceback_text})
+
+
+def write_summary(path, campaign: Campaign, point: int) -> zarr.Group:
+    """Mean and standard error (ddof=1) over the complete replicas of a point, per array. Rank 0."""
+    root = _root(path, "r+")
+    states = [replica_state(root, point, r) for r in range(campaign.replicas)]
+    done = [r for r, s in enumerate(states) if s == "complete"]
+    summary = zarr.open_group(str(path), path=f"points/{point}/summary", mode="w")
+    data = [read_frames(root[f"points/{point}/replicas/{r}"]) for r in done]
+    n = len(done)
+    if n:
+        template = root[f"points/{point}/replicas/{done[0]}"]
+        means, sems = summary.create_group("mean"), summary.create_group("sem")
+        n_frames = 0
+        for name, arr in template.arrays():
+            stack = np.stack([np.asarray(d[name], dtype=np.float64) for d in data])
+            mean = stack.mean(axis=0)
+            sem = stack.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
+            n_frames = mean.shape[0]
+            attrs = {k: v for k, v in arr.attrs.items()}
+            for group, values in ((means, mean), (sems, sem)):
+                out = group.create_array(name, shape=values.shape, chunks=(max(1, min(n_frames, 64)), *values.shape[1:]),
+                                         dtype="float64", fill_value=np.nan,
+                                         dimension_names=arr.metadata.dimension_names, attributes=attrs)
+                out[...] = values
+        for group, what in ((means, "mean"), (sems, "standard error of the mean (ddof=1)")):
+            group.attrs.update({"statistic": what, "frames_written": n_frames, "n_frames": n_frames})
+    summary.attrs.update({"replicas": done, "n": n, "n_failed": states.count("failed"),
+                          "statistic": "mean and standard error over the complete replicas"})
+    return summary
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+def status(path) -> dict:
+    """Progress of a campaign store: per point, replicas complete / failed / incomplete / missing."""
+    meta = _stored(path)
+    if meta is None:
+        raise FileNotFoundError(f"{path}: no such store")
+    root = _root(path)
+    points = []
+    for p, overrides in enumerate(meta["points"]):
+        states = [replica_state(root, p, r) for r in range(int(meta["replicas"]))]
+        errors = {}
+        for r, s in enumerate(states):
+            if s == "failed":
+                errors[r] = root[f"points/{p}/replicas/{r}"].attrs.get("error", "")
+        has_summary = f"points/{p}/summary" in root and "n" in root[f"points/{p}/summary"].attrs
+        points.append({"index": p, "overrides": overrides, "complete": states.count("complete"),
+                       "failed": states.count("failed"), "incomplete": states.count("incomplete"),
+                       "missing": states.count("missing"), "errors": errors, "summary": has_summary})
+    totals = {k: sum(pt[k] for pt in points) for k in ("complete", "failed", "incomplete", "missing")}
+    return {"title": meta.get("title", ""), "source": meta.get("source"), "base": meta.get("base"),
+            "seed": meta["seed"], "replicas": int(meta["replicas"]), "n_points": len(points),
+            "points": points, **totals, "remaining": totals["incomplete"] + totals["missing"]}
+
+
+def format_status(st: dict, path="") -> str:
+    total = st["n_points"] * st["replicas"]
+    lines = [f"{st['title']}  ({path})",
+             f"  base {st['base']}, root seed {st['seed']}: {st['n_points']} points x {st['replicas']} replicas = {total}",
+             f"  complete {st['complete']}   failed {st['failed']}   remaining {st['remaining']} "
+             f"(started {st['incomplete']}, not started {st['missing']})", "",
+             f"  {'point':>5s}  {'done':>7s}  {'failed':>6s}  {'left':>4s}  summary  overrides"]
+    for pt in st["points"]:
+        over = ", ".join(f"{k}={v}" for k, v in pt["overrides"].items()) or "(base)"
+        left = pt["incomplete"] + pt["missing"]
+        lines.append(f"  {pt['index']:5d}  {pt['complete']:3d}/{st['replicas']:<3d}  {pt['failed']:6d}  {left:4d}  "
+                     f"{'yes' if pt['summary'] else '-':7s}  {over}")
+    failed = [(pt["index"], r, e) for pt in st["points"] for r, e in pt["errors"].items()]
+    if failed:
+        lines += ["", "  failed replicas:"]
+        lines += [f"    point {p} replica {r}: {e}" for p, r, e in failed]
+    return "\n".join(lines)
