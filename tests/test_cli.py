@@ -73,7 +73,7 @@ def test_a_killed_run_leaves_a_readable_incomplete_store(tmp_path):
     cmd = [sys.executable, "-m", "kmc.cli", "run", "quick", "-o", str(out), "--quiet",
            "--set", "lattice.thickness_nm=3.0", "--set", "lattice.cells_xy=[2,2]",
            "--set", 'segments.0.duration="100 h"', "--set", 'run.frame_interval="2 s"']
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
     try:
         deadline = time.time() + 120
         while time.time() < deadline:
