@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kmc import plugins
 from kmc.ions import FieldModel
+from kmc.magnet import MagnetParams
 from kmc.protocol import Segment, parse_duration_s
 
 #: plug-in sections: section -> (entry-point group, default plug-in name). Later modules add theirs.
@@ -22,9 +23,11 @@ PLUGIN_SECTIONS: dict[str, tuple[str, str]] = {
     "lattice": ("mikmc.lattices", "rocksalt_film"),
     "hops": ("mikmc.hops", "arrhenius"),
     "boundary": ("mikmc.boundaries", "solubility"),
+    "phases": ("mikmc.phases", "coordination"),
+    "exchange": ("mikmc.exchange", "heisenberg"),
 }
 #: plain sections: section -> dataclass whose fields are the allowed keys.
-PLAIN_SECTIONS: dict[str, type] = {"field": FieldModel}
+PLAIN_SECTIONS: dict[str, type] = {"field": FieldModel, "magnet": MagnetParams}
 RUN_KEYS = {"temperature_k": 300.0, "seed": 42, "frame_interval_s": 10.0}
 SEGMENT_KEYS = ("label", "voltage_v", "field_oe", "field_end_oe", "duration")
 TOP_KEYS = {"title", "description", "run", "segments"}

@@ -115,6 +115,12 @@ class Simulation:
         self.segment_index = 0
         self.observers: list[Observer] = [IonObserver()]
         self.processes: list[Process] = []
+        if "exchange" in config.plugins and "phases" in config.plugins:
+            from kmc.magnet import Magnet, MagnetObserver
+
+            magnet = Magnet.for_simulation(self)
+            self.processes.append(magnet)
+            self.observers.append(MagnetObserver(magnet))
         self.n_ions0 = self.ions.n_ions
 
     # --- current drive ------------------------------------------------------------------------

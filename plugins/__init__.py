@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-GROUPS = ("mikmc.lattices", "mikmc.hops", "mikmc.boundaries")
+GROUPS = ("mikmc.lattices", "mikmc.hops", "mikmc.boundaries", "mikmc.phases", "mikmc.exchange")
 
 
 class PluginError(LookupError):

@@ -1,0 +1,190 @@
+"""Metropolis kernels for spins on the metal (host) sites: arrays only, no plug-in imports.
+
+Energy of a configuration (eV), summed over host–host bonds once and over sites::
+
+    E = − Σ_<ij> J_ij s_i·s_j − Σ_i K_i (s_i·e)² − Σ_i h_i (s_i·e)
+
+with ``J_ij`` per bond (``jb[i, m]`` for the bond to ``nbr[i, m]``, 0 to paramagnetic sites),
+``K_i`` the uniaxial anisotropy, ``h_i = μ_i B`` the Zeeman energy of site i in the applied
+field B along the unit axis ``e``. Ising spins are int8 ±1 along e (the anisotropy term is then a
+constant); Heisenberg spins are float64 unit vectors, shape (n_host, 3).
+
+A sweep attempts ``len(active)`` single-spin moves, each at a site drawn uniformly from
+``active`` (the ferromagnetic sites), so every attempt is a symmetric proposal and the Metropolis
+acceptance min(1, exp(−ΔE/kT)) gives detailed balance with respect to exp(−E/kT).
+
+The energy change of a move is a function passed in (numba dispatcher), so an exchange plug-in
+can replace it without touching these loops; its signatures are
+
+    ising:      delta_e(i, spins, nbr, jb, hz) -> float          # flip s_i -> -s_i
+    vector:     delta_e(i, new, spins, nbr, jb, hz, ks, axis) -> float   # s_i -> new (3,)
+
+Random numbers come from :mod:`kmc.core.rng` with an explicit state, so a run is bit-identical
+for a given seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from kmc.core.rng import uniform
+
+
+# --- energy differences (the defaults the bundled plug-ins use) ---------------------------------
+@njit(cache=True)
+def ising_delta_e(i, spins, nbr, jb, hz):
+    """ΔE (eV) of flipping Ising spin i (±1): 2 s_i (Σ_m J_im s_m + h_i)."""
+    local = hz[i]
+    for m in range(nbr.shape[1]):
+        j = nbr[i, m]
+        if j < 0:
+            break
+        local += jb[i, m] * spins[j]
+    return 2.0 * spins[i] * local
+
+
+@njit(cache=True)
+def heisenberg_delta_e(i, new, spins, nbr, jb, hz, ks, axis):
+    """ΔE (eV) of turning the unit vector s_i into ``new`` under exchange, anisotropy and field."""
+    hx = 0.0
+    hy = 0.0
+    hzz = 0.0
+    for m in range(nbr.shape[1]):
+        j = nbr[i, m]
+        if j < 0:
+            break
+        w = jb[i, m]
+        hx += w * spins[j, 0]
+        hy += w * spins[j, 1]
+        hzz += w * spins[j, 2]
+    dx = new[0] - spins[i, 0]
+    dy = new[1] - spins[i, 1]
+    dz = new[2] - spins[i, 2]
+    pa_new = new[0] * axis[0] + new[1] * axis[1] + new[2] * axis[2]
+    pa_old = spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2]
+    return (-(hx * dx + hy * dy + hzz * dz) - ks[i] * (pa_new * pa_new - pa_old * pa_old)
+            - hz[i] * (pa_new - pa_old))
+
+
+# --- random unit vectors ------------------------------------------------------------------------
+@njit(cache=True)
+def random_unit(rng, out):
+    """Uniform point on the unit sphere into ``out`` (3,) (Marsaglia 1972)."""
+    while True:
+        a = 2.0 * uniform(rng) - 1.0
+        b = 2.0 * uniform(rng) - 1.0
+        q = a * a + b * b
+        if q < 1.0:
+            break
+    r = 2.0 * np.sqrt(1.0 - q)
+    out[0] = a * r
+    out[1] = b * r
+    out[2] = 1.0 - 2.0 * q
+
+
+@njit(cache=True)
+def _propose(i, spins, step, rng, new):
+    """Trial direction: s_i + step·u normalised, u uniform on the sphere (step <= 0: uniform).
+
+    The density of the trial depends only on the angle between s_i and it, so the proposal is
+    symmetric."""
+    random_unit(rng, new)
+    if step > 0.0:
+        x = spins[i, 0] + step * new[0]
+        y = spins[i, 1] + step * new[1]
+        z = spins[i, 2] + step * new[2]
+        n = np.sqrt(x * x + y * y + z * z)
+        if n == 0.0:  # measure-zero case: keep the uniform draw
+            return
+        new[0] = x / n
+        new[1] = y / n
+        new[2] = z / n
+
+
+# --- sweeps -------------------------------------------------------------------------------------
+@njit(cache=True)
+def sweep_ising(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, delta_e):
+    """``n_attempts`` Metropolis flips at sites drawn from ``active``; returns the number accepted.
+
+    Parameters
+    ----------
+    spins : (n_host,) int8, ±1 on active sites
+    active : (n_active,) int64 site indices
+    nbr : (n_host, k) int64, -1 padded (padding at the end of each row)
+    jb : (n_host, k) float64, J of each bond in eV
+    hz : (n_host,) float64, Zeeman energy μ_i B in eV
+    kt_ev : float
+    rng : (4,) uint64 xoshiro state
+    delta_e : njit function, see module docstring
+    """
+    n = active.shape[0]
+    if n == 0:
+        return 0
+    beta = 1.0 / kt_ev
+    acc = 0
+    for _ in range(n_attempts):
+        i = active[min(int(uniform(rng) * n), n - 1)]
+        de = delta_e(i, spins, nbr, jb, hz)
+        if de <= 0.0 or uniform(rng) < np.exp(-beta * de):
+            spins[i] = -spins[i]
+            acc += 1
+    return acc
+
+
+@njit(cache=True)
+def sweep_vector(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, delta_e):
+    """``n_attempts`` Metropolis moves of classical unit spins (n_host, 3); returns the number accepted.
+
+    ``ks`` (n_host,) is the uniaxial anisotropy K_i in eV (> 0: easy axis along ``axis``), ``step``
+    the width of the trial move (see :func:`_propose`). Other arguments as :func:`sweep_ising`.
+    """
+    n = active.shape[0]
+    if n == 0:
+        return 0
+    beta = 1.0 / kt_ev
+    new = np.empty(3)
+    acc = 0
+    for _ in range(n_attempts):
+        i = active[min(int(uniform(rng) * n), n - 1)]
+        _propose(i, spins, step, rng, new)
+        de = delta_e(i, new, spins, nbr, jb, hz, ks, axis)
+        if de <= 0.0 or uniform(rng) < np.exp(-beta * de):
+            spins[i, 0] = new[0]
+            spins[i, 1] = new[1]
+            spins[i, 2] = new[2]
+            acc += 1
+    return acc
+
+
+# --- spin memory bookkeeping --------------------------------------------------------------------
+@njit(cache=True)
+def randomize_ising(spins, sites, rng):
+    """Give each of ``sites`` a random ±1 (a newly ferromagnetic site knows nothing of the field)."""
+    for k in range(sites.shape[0]):
+        spins[sites[k]] = 1 if uniform(rng) < 0.5 else -1
+
+
+@njit(cache=True)
+def randomize_vector(spins, sites, rng):
+    """Give each of ``sites`` a direction uniform on the sphere."""
+    new = np.empty(3)
+    for k in range(sites.shape[0]):
+        random_unit(rng, new)
+        spins[sites[k], 0] = new[0]
+        spins[sites[k], 1] = new[1]
+        spins[sites[k], 2] = new[2]
+
+
+@njit(cache=True)
+def bond_table(nbr, phase, j_phase):
+    """J of every bond (eV) from the phases at both ends: jb[i, m] = j_phase[phase_i, phase_j]."""
+    jb = np.zeros(nbr.shape)
+    for i in range(nbr.shape[0]):
+        pi = phase[i]
+        for m in range(nbr.shape[1]):
+            j = nbr[i, m]
+            if j < 0:
+                break
+            jb[i, m] = j_phase[pi, phase[j]]
+    return jb

@@ -1,0 +1,248 @@
+"""Magnetism coupled to the ions: phases from N coordination, spins with memory, M and M_S.
+
+Each frame (after the ions have advanced over the interval):
+
+1. every metal site's phase is recomputed from the N occupancy (phase plug-in, vectorised);
+2. a site that has become ferromagnetic gets a spin in a random direction (it is not told the
+   field); a site that has become paramagnetic loses its spin; all other spins keep their
+   orientation (the memory);
+3. the spins on ferromagnetic sites relax by Metropolis sweeps at the run temperature in the
+   current applied field (exchange plug-in). Only exchange with neighbours and the field can
+   align anything.
+
+Observables: M along the field axis and M_S (all ferromagnetic moments aligned) in emu/cm³ per
+initial nominal film volume (Lattice.volume_cm3), 1 μB = 9.274×10⁻²¹ emu. M_R is M at zero field.
+See docs/magnetism.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmc.core import spins as core
+from kmc.core.rng import new_state
+from kmc.store import FieldSpec
+
+MU_B_EMU = 9.2740100783e-21  # emu (erg/G) per Bohr magneton
+MU_B_EV_PER_T = 5.7883818060e-5  # eV/T per Bohr magneton
+TESLA_PER_OE = 1e-4  # B = μ0 H: 1 Oe of applied field is 1e-4 T
+
+
+@dataclass(frozen=True)
+class MagnetParams:
+    """How spin relaxation maps onto real time (the ``[magnet]`` section).
+
+    Parameters
+    ----------
+    sweeps_per_second : float
+        Metropolis sweeps (one attempt per ferromagnetic site) per second of simulated time.
+        Rationale: a sweep is one attempt per spin, physically ~1/f0 with f0 ≈ 10⁹–10¹⁰ Hz, far
+        beyond reach. What the model must get right is *which* spin clusters are thermally
+        unstable over a stage of the protocol: a cluster whose reversal costs E_B survives N
+        sweeps if E_B ≳ kT ln N. With the default 10 s⁻¹ the threshold is ≈ 7.5 kT for a 3 min
+        relaxation (N = 1800) and ≈ 10.5 kT for 1 h (N = 36 000), so small, weakly coupled
+        clusters formed during gating lose their alignment over the hour but not over minutes.
+        The real threshold (kT ln(f0 t) ≈ 26–30 kT) is compressed by this coarse-graining; the
+        value is a model parameter to be calibrated (issue 7).
+    max_sweeps_per_frame : float
+        Cap on the sweeps between two frames (keeps long frames affordable).
+    field_substeps : int
+        While a segment sweeps the field, the interval between frames is relaxed in this many
+        pieces, each at the field of its end, so frames record M(H) along the loop.
+    """
+
+    sweeps_per_second: float = 10.0
+    max_sweeps_per_frame: float = 2000.0
+    field_substeps: int = 10
+
+    def __post_init__(self):
+        if not self.sweeps_per_second >= 0:
+            raise ValueError(f"sweeps_per_second must be >= 0, got {self.sweeps_per_second}")
+        if not self.max_sweeps_per_frame >= 0:
+            raise ValueError(f"max_sweeps_per_frame must be >= 0, got {self.max_sweeps_per_frame}")
+        if int(self.field_substeps) != self.field_substeps or self.field_substeps < 1:
+            raise ValueError(f"field_substeps must be an integer >= 1, got {self.field_substeps}")
+
+
+class Magnet:
+    """Spins on the ferromagnetic metal sites of one run (a :class:`kmc.engine.Process`).
+
+    Parameters
+    ----------
+    lattice : kmc.lattices.Lattice
+    phases : PhaseTables
+        From a phase plug-in's ``build(lattice)``.
+    model : SpinModel
+        From an exchange plug-in's ``build(lattice, phases, temperature_k)``.
+    params : MagnetParams
+    temperature_k : float
+    seed : numpy.random.SeedSequence or int
+        Entropy for the spin stream (``sim.seeds["spins"]``).
+    """
+
+    name = "magnet"
+
+    def __init__(self, lattice, phases, model, params: MagnetParams, temperature_k: float, seed):
+        self.lattice, self.tables, self.model, self.params = lattice, phases, model, params
+        n = len(lattice.host)
+        self.n_host = n
+        self.kt_ev = 8.617333262e-5 * float(temperature_k)
+        self.nbr = np.ascontiguousarray(lattice.host_host_nbr, dtype=np.int64)
+        if self.nbr.ndim != 2:
+            self.nbr = np.full((n, 0), -1, dtype=np.int64)
+        self.hmnbr = np.ascontiguousarray(lattice.host_mobile_nbr, dtype=np.int64)
+        self.rng = new_state(seed)
+        self.spins = np.zeros((n, 3)) if model.vector else np.zeros(n, dtype=np.int8)
+        n_p = len(phases.names)
+        self.phase = np.zeros(n, dtype=np.int8)
+        self.is_ferro = np.zeros(n, dtype=bool)
+        self.j_phase = np.ascontiguousarray(model.j_phase_ev, dtype=np.float64)
+        self.jb = np.zeros(self.nbr.shape)
+        self.mu = np.zeros(n)  # moment of each site now, μB (0 if paramagnetic)
+        self.ks = np.zeros(n)
+        self.hz = np.zeros(n)
+        self.active = np.zeros(0, dtype=np.int64)
+        self.field_oe = 0.0
+        self.sweeps_done = 0.0
+        self.accepted = 0
+        self.attempts = 0
+        self.n_phase = n_p
+        self.layer = lattice.host_layer.astype(np.int64)
+        self.n_layers = lattice.n_layers
+        self.per_layer = np.bincount(self.layer, minlength=self.n_layers).astype(np.float64)
+        self.volume_cm3 = float(lattice.volume_cm3)
+        self.axis = np.asarray(model.axis, dtype=np.float64)
+        self._initialised = False
+
+    @classmethod
+    def for_simulation(cls, sim) -> "Magnet":
+        """Build from a Simulation's config (sections ``phases``, ``exchange``, ``magnet``)."""
+        conf = sim.config
+        phases = conf.plugins["phases"].create().build(sim.lattice)
+        model = conf.plugins["exchange"].create().build(sim.lattice, phases, conf.temperature_k)
+        return cls(sim.lattice, phases, model, conf.sections["magnet"], conf.temperature_k, sim.seeds["spins"])
+
+    # --- state changes ------------------------------------------------------------------------
+    def update_phases(self, occ: np.ndarray) -> tuple[int, int]:
+        """Recompute phases from the N occupancy; give new ferromagnetic sites random spins and
+        take the spins of sites that turned paramagnetic. Returns (sites gained, sites lost)."""
+        new = self.tables.phases(occ, self.hmnbr).astype(np.int8)
+        if self._initialised and np.array_equal(new, self.phase):
+            return 0, 0
+        ferro = self.tables.ferromagnetic[new]
+        gained = np.flatnonzero(ferro & ~self.is_ferro).astype(np.int64)
+        lost = np.flatnonzero(~ferro & self.is_ferro)
+        if self.model.vector:
+            core.randomize_vector(self.spins, gained, self.rng)
+        else:
+            core.randomize_ising(self.spins, gained, self.rng)
+        self.spins[lost] = 0
+        self.phase, self.is_ferro = new, ferro
+        self.active = np.flatnonzero(ferro).astype(np.int64)
+        self.jb = core.bond_table(self.nbr, self.phase, self.j_phase)
+        self.mu = np.where(ferro, self.tables.moment_mub[np.arange(self.n_host), self.phase], 0.0)
+        self.ks = self.model.k_phase_ev[self.phase].astype(np.float64)
+        self._initialised = True
+        self.set_field(self.field_oe)
+        return len(gained), len(lost)
+
+    def set_field(self, field_oe: float) -> None:
+        """Applied field along the model's axis (Oe); Zeeman energy μ_i B in eV per site."""
+        self.field_oe = float(field_oe)
+        self.hz = self.mu * (MU_B_EV_PER_T * TESLA_PER_OE * self.field_oe)
+
+    def relax(self, n_sweeps: float) -> int:
+        """Metropolis sweeps over the ferromagnetic sites (fractional sweeps allowed)."""
+        n_att = int(round(n_sweeps * len(self.active)))
+        if n_att <= 0:
+            return 0
+        m = self.model
+        if m.vector:
+            acc = core.sweep_vector(self.spins, self.active, self.nbr, self.jb, self.hz, self.ks, self.axis,
+                                    m.step, self.kt_ev, n_att, self.rng, m.delta_e)
+        else:
+            acc = core.sweep_ising(self.spins, self.active, self.nbr, self.jb, self.hz, self.kt_ev, n_att,
+                                   self.rng, m.delta_e)
+        self.sweeps_done += n_sweeps
+        self.attempts += n_att
+        self.accepted += acc
+        return acc
+
+    # --- Process protocol ---------------------------------------------------------------------
+    def start_segment(self, sim, segment) -> None:
+        self.update_phases(sim.ions.occ)
+        self.set_field(sim.field_oe)
+
+    def advance(self, sim, t0_s: float, t1_s: float) -> None:
+        self.update_phases(sim.ions.occ)
+        p = self.params
+        n_sweeps = min(p.max_sweeps_per_frame, p.sweeps_per_second * max(t1_s - t0_s, 0.0))
+        seg, start = sim.segment, sim.segment_starts[sim.segment_index]
+        if seg.field_end_oe is None or seg.field_end_oe == seg.field_oe:
+            self.set_field(seg.field_at(t1_s - start))
+            self.relax(n_sweeps)
+            return
+        k = int(p.field_substeps)
+        for s in range(1, k + 1):
+            self.set_field(seg.field_at(t0_s + (t1_s - t0_s) * s / k - start))
+            self.relax(n_sweeps / k)
+
+    # --- observables --------------------------------------------------------------------------
+    def projection(self) -> np.ndarray:
+        """s_i·e of every site (0 on paramagnetic sites)."""
+        if self.model.vector:
+            return self.spins @ self.axis
+        return self.spins.astype(np.float64)
+
+    def magnetization_emu_cm3(self) -> float:
+        """M along the field axis, emu/cm³ of initial nominal film volume."""
+        return float(np.dot(self.mu, self.projection())) * MU_B_EMU / self.volume_cm3
+
+    def saturation_emu_cm3(self) -> float:
+        """M_S: every ferromagnetic moment aligned, emu/cm³ of initial nominal film volume."""
+        return float(self.mu.sum()) * MU_B_EMU / self.volume_cm3
+
+    def phase_fractions(self) -> np.ndarray:
+        return np.bincount(self.phase, minlength=self.n_phase) / max(self.n_host, 1)
+
+    def phase_profile(self) -> np.ndarray:
+        counts = np.bincount(self.layer * self.n_phase + self.phase,
+                             minlength=self.n_layers * self.n_phase).reshape(self.n_layers, self.n_phase)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return counts / self.per_layer[:, None]
+
+
+class MagnetObserver:
+    """Phase fractions, M, M_S each frame (reads a :class:`Magnet`, never changes it)."""
+
+    name = "magnet"
+
+    def __init__(self, magnet: Magnet):
+        self.magnet = magnet
+
+    def fields(self, sim):
+        mg = self.magnet
+        names = list(mg.tables.names)
+        return {
+            "magnetization": FieldSpec(units="emu/cm^3", description="M along the applied-field axis per initial "
+                                       "nominal film volume (M_R when the field is 0)"),
+            "saturation_magnetization": FieldSpec(units="emu/cm^3", description="M_S: all ferromagnetic moments "
+                                                  "aligned, per initial nominal film volume"),
+            "phase_fraction": FieldSpec((mg.n_phase,), ("phase",), units="1",
+                                        description="fraction of metal sites in each phase",
+                                        attrs={"phase_names": names}),
+            "phase_profile": FieldSpec((mg.n_layers, mg.n_phase), ("layer", "phase"), units="1",
+                                       description="fraction of the metal sites of each layer in each phase, "
+                                       "layer 0 = bottom", attrs={"phase_names": names}),
+            "spin_sweeps": FieldSpec(units="sweeps", description="Metropolis sweeps since t = 0"),
+            "spin_acceptance": FieldSpec(units="1", description="accepted / attempted spin moves since t = 0"),
+        }
+
+    def observe(self, sim):
+        mg = self.magnet
+        return {"magnetization": mg.magnetization_emu_cm3(), "saturation_magnetization": mg.saturation_emu_cm3(),
+                "phase_fraction": mg.phase_fractions(), "phase_profile": mg.phase_profile(),
+                "spin_sweeps": mg.sweeps_done,
+                "spin_acceptance": mg.accepted / mg.attempts if mg.attempts else np.nan}

@@ -1,0 +1,1 @@
+"""Phase plug-ins (entry-point group ``mikmc.phases``): metal-site phase from local chemistry."""
