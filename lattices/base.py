@@ -144,6 +144,10 @@ def lattice_from_atoms(atoms: Atoms, mobile_symbol: str = "N", hop_cutoff_a: flo
     if not is_mob.any():
         raise ValueError(f"no atoms with symbol {mobile_symbol!r} to form the mobile sublattice")
     mobile = np.flatnonzero(is_mob).astype(np.int64)
+    pos = atoms.positions[mobile]
+    # order mobile sites by depth, then y, then x: neighbours get nearby indices (cache locality,
+    # and the sum-tree paths of an event's leaves share most of their ancestors)
+    mobile = mobile[np.lexsort((np.round(pos[:, 0], 3), np.round(pos[:, 1], 3), np.round(pos[:, 2], 3)))]
     host = np.flatnonzero(~is_mob).astype(np.int64)
     mob_index = np.full(len(atoms), -1, dtype=np.int64)
     mob_index[mobile] = np.arange(len(mobile))

@@ -35,22 +35,32 @@ STOP_TIME, STOP_EVENTS, STOP_BOUNDARY, STOP_FROZEN = range(4)
 
 
 @njit(cache=True)
-def set_leaves(sites, center, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc,
+def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc,
                propagate=True):
-    """Re-evaluate the tree leaves of ``center`` (if >= 0) and of every site in ``sites`` (-1 skipped).
-
-    With ``propagate`` False only the leaves are written (the caller sums the tree afterwards).
+    """Re-evaluate the tree leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch:
+    it is sorted and overwritten), then, with ``propagate``, their ancestors level by level, each
+    shared ancestor once.
 
     Leaf s holds the total rate (Hz) of all events that start at s (formula in the module doc).
     The formula is written out here, in the one loop every rate update goes through: passing the
     state arrays to a per-site helper costs reference counting that dominates the event time.
     """
+    for i in range(1, n):  # insertion sort: n is small, or the input already sorted
+        x = buf[i]
+        j = i - 1
+        while j >= 0 and buf[j] > x:
+            buf[j + 1] = buf[j]
+            j -= 1
+        buf[j + 1] = x
     p = tree.shape[0] // 2
     n_cls = nvac.shape[1]
-    for i in range(-1, sites.shape[0]):
-        s = center if i < 0 else sites[i]
-        if s < 0:
+    w = 0
+    last = -1
+    for i in range(n):
+        s = buf[i]
+        if s == last:
             continue
+        last = s
         ell = layer[s]
         r = 0.0
         if occ[s]:
@@ -63,12 +73,22 @@ def set_leaves(sites, center, tree, occ, nocc, nvac, layer, env_static, n_static
                 r += sc[SC_K_OUT_HZ]
         elif ell == top:
             r += sc[SC_K_IN_HZ]
-        k = p + s
-        tree[k] = r
-        k //= 2
-        while propagate and k >= 1:
+        tree[p + s] = r
+        buf[w] = (p + s) // 2
+        w += 1
+    while propagate and w > 0:
+        nw = 0
+        last = -1
+        for i in range(w):
+            k = buf[i]
+            if k == last:
+                continue
+            last = k
             tree[k] = tree[2 * k] + tree[2 * k + 1]
-            k //= 2
+            if k > 1:
+                buf[nw] = k // 2
+                nw += 1
+        w = nw
 
 
 @njit(cache=True)
@@ -93,8 +113,8 @@ def count_neighbours(nbr, cls, occ, nocc, nvac):
 def rebuild_rates(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc):
     """Recompute every leaf and every parent of the tree."""
     tree[:] = 0.0
-    set_leaves(np.arange(occ.shape[0]), -1, tree, occ, nocc, nvac, layer, env_static, n_static,
-               base, tilt, top, sc, False)
+    set_leaves(np.arange(occ.shape[0]), occ.shape[0], tree, occ, nocc, nvac, layer, env_static,
+               n_static, base, tilt, top, sc, False)
     for k in range(tree.shape[0] // 2 - 1, 0, -1):
         tree[k] = tree[2 * k] + tree[2 * k + 1]
 
@@ -102,7 +122,8 @@ def rebuild_rates(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt
 @njit(cache=True)
 def refresh_top(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc, top_sites):
     """Re-evaluate the leaves of the top layer after the boundary rates changed."""
-    set_leaves(top_sites, -1, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
+    set_leaves(top_sites.copy(), top_sites.shape[0], tree, occ, nocc, nvac, layer, env_static, n_static,
+               base, tilt, top, sc)
 
 
 @njit(cache=True)
@@ -119,6 +140,23 @@ def _flip(s, filled, nbr, cls, nocc, nvac):
 
 
 @njit(cache=True)
+def _gather_around(s, t, nbr, buf):
+    """Put s, t (if >= 0) and their neighbours into buf; returns how many."""
+    m = 0
+    for a in (s, t):
+        if a < 0:
+            continue
+        buf[m] = a
+        m += 1
+        for k in range(nbr.shape[1]):
+            u = nbr[a, k]
+            if u >= 0:
+                buf[m] = u
+                m += 1
+    return m
+
+
+@njit(cache=True)
 def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static, base, dz_classes,
               sites_per_layer, field_par, occ, nocc, nvac, ion_at, disp, electrolyte, layer_n,
               layer_ref, r_gap, fstate, tilt, tree, sc, cnt, rng, t_stop, max_events, tol_count):
@@ -128,6 +166,8 @@ def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static
     time jumps to t_stop).
     """
     top = layer_n.shape[0] - 1
+    z = nbr.shape[1]
+    buf = np.empty(max(2 * z + 2, 3 * int(sites_per_layer.max()) + 1), dtype=np.int64)
     n_events = 0
     while n_events < max_events:
         total = tree[1]
@@ -167,7 +207,8 @@ def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static
                 _flip(s, True, nbr, cls, nocc, nvac)
                 layer_n[ell] += 1
                 cnt[CNT_ENTRIES] += 1
-            set_leaves(nbr[s], s, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
+            m = _gather_around(s, -1, nbr, buf)
+            set_leaves(buf, m, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
             return STOP_BOUNDARY
 
         # a hop: pick the vacant neighbour with weight tilt[ell, class]
@@ -209,12 +250,13 @@ def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static
                             fill_tilt_rows(tilt, m - 1, m + 1, r_gap, fstate, dz_classes, field_par)
                             lo = layer_ptr[max(m - 1, 0)]
                             hi = layer_ptr[min(m + 2, layer_ptr.shape[0] - 1)]
-                            set_leaves(layer_sites[lo:hi], -1, tree, occ, nocc, nvac, layer, env_static,
+                            buf[: hi - lo] = layer_sites[lo:hi]
+                            set_leaves(buf, hi - lo, tree, occ, nocc, nvac, layer, env_static,
                                        n_static, base, tilt, top, sc)
                 if full:
                     continue
-        set_leaves(nbr[s], s, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
-        set_leaves(nbr[t], t, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
+        m = _gather_around(s, t, nbr, buf)
+        set_leaves(buf, m, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
     return STOP_EVENTS
 
 
