@@ -244,6 +244,7 @@ class CampaignReport:
     wall_s: float = 0.0
     replica_wall_s: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)
+    by_rank: dict = field(default_factory=dict)  # rank -> replicas it ran
 
 
 def run_campaign(campaign: Campaign, store_path, comm=None, extend: bool = False, retry_failed: bool = False,
@@ -299,6 +300,7 @@ def run_campaign(campaign: Campaign, store_path, comm=None, extend: bool = False
     def on_result(task, result, source):
         p, r = task
         report.ran += 1
+        report.by_rank[source] = report.by_rank.get(source, 0) + 1
         report.replica_wall_s.append(result.get("wall_s", 0.0))
         if result["status"] == "complete":
             report.complete += 1

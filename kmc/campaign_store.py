@@ -50,6 +50,8 @@ def _stored(path) -> dict | None:
         root = _root(path)
     except (FileNotFoundError, zarr.errors.GroupNotFoundError):
         return None
+    except ValueError as exc:
+        raise StoreMismatch(f"{path}: unreadable root metadata ({exc}); not a usable campaign store") from None
     if ATTR not in root.attrs:
         raise StoreMismatch(f"{path}: exists and is not a mikmc campaign store; choose another -o path")
     return dict(root.attrs[ATTR])
@@ -83,7 +85,7 @@ def _compare(old: dict, new: Campaign, path) -> tuple[list[str], list[str]]:
     gone = [i for i, k in enumerate(old_keys) if k not in new_keys]
     added = len(new_keys - set(old_keys))
     if added:
-        changes.append(f"{added} points added")
+        changes.append(f"{added} new point(s)")
     if gone:
         changes.append(f"points {gone} removed")
         blockers.append(f"points {gone} of the store are not in the file")
@@ -124,14 +126,16 @@ def prepare(path, campaign: Campaign, extend: bool = False, log=lambda msg: None
         summaries_stale = campaign.replicas > old["replicas"]
         log(f"extending {path}: {'; '.join(changes)}")
     meta = {**effective.describe(), "file_fingerprint": fingerprint, "schema_version": SCHEMA_VERSION,
-            "mikmc_version": __version__,
-            "created": (old or {}).get("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))}
-    if old is None or old.get("file_fingerprint") != fingerprint:
+            "mikmc_version": __version__}
+    if old is None:
+        root.attrs.update(_jsonable({ATTR: meta, "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+    elif old.get("file_fingerprint") != fingerprint:
         root.attrs.update(_jsonable({ATTR: meta}))
     points = root.require_group("points")
     for p in range(effective.n_points):
         name = str(p)
-        if name not in points or "index" not in points[name].attrs:
+        if "index" not in _readable_attrs(root, f"points/{name}"):
+            _delete_metadata(root, f"points/{name}")  # absent, or cut short by a kill
             g = points.require_group(name)
             g.attrs.update(_jsonable({"index": p, "overrides": effective.points[p],
                                       "all_overrides": effective.overrides(p)}))
@@ -141,6 +145,20 @@ def prepare(path, campaign: Campaign, extend: bool = False, log=lambda msg: None
         if summaries_stale and "summary" in g:
             del g["summary"]
     return effective
+
+
+def _readable_attrs(root: zarr.Group, path: str) -> dict:
+    """A group's attributes, or {} if it is missing or its zarr.json was cut short by a kill."""
+    try:
+        return dict(root[path].attrs)
+    except Exception:
+        return {}
+
+
+def _delete_metadata(root: zarr.Group, path: str) -> None:
+    from zarr.core.sync import sync
+
+    sync(root.store.delete(f"{path}/zarr.json"))
 
 
 def replica_state(root: zarr.Group, point: int, replica: int) -> str:
@@ -215,7 +233,7 @@ def status(path) -> dict:
         for r, s in enumerate(states):
             if s == "failed":
                 errors[r] = root[f"points/{p}/replicas/{r}"].attrs.get("error", "")
-        has_summary = f"points/{p}/summary" in root and "n" in root[f"points/{p}/summary"].attrs
+        has_summary = _readable_attrs(root, f"points/{p}/summary").get("n") is not None
         points.append({"index": p, "overrides": overrides, "complete": states.count("complete"),
                        "failed": states.count("failed"), "incomplete": states.count("incomplete"),
                        "missing": states.count("missing"), "errors": errors, "summary": has_summary})
@@ -242,3 +260,36 @@ def format_status(st: dict, path="") -> str:
         lines += ["", "  failed replicas:"]
         lines += [f"    point {p} replica {r}: {e}" for p, r, e in failed]
     return "\n".join(lines)
+
+
+VOLATILE_ATTRS = ("performance", "created")
+
+
+def diff_stores(a, b, path: str = "") -> list[str]:
+    """Differences between two stores or groups: arrays (NaN = NaN) and attributes, except wall times.
+
+    An empty list means the same results, e.g. a campaign run on 1 and on 2 ranks, or resumed.
+    """
+    ga = a if isinstance(a, zarr.Group) else zarr.open_group(str(a), mode="r")
+    gb = b if isinstance(b, zarr.Group) else zarr.open_group(str(b), mode="r")
+    out = []
+    attrs_a = {k: v for k, v in ga.attrs.items() if k not in VOLATILE_ATTRS}
+    attrs_b = {k: v for k, v in gb.attrs.items() if k not in VOLATILE_ATTRS}
+    if _canonical_json(attrs_a) != _canonical_json(attrs_b):
+        keys = sorted(k for k in set(attrs_a) | set(attrs_b) if attrs_a.get(k) != attrs_b.get(k))
+        out.append(f"{path or '/'}: attrs differ in {keys}")
+    names_a = {n for n, _ in ga.members()}
+    names_b = {n for n, _ in gb.members()}
+    for name in sorted(names_a ^ names_b):
+        out.append(f"{path}/{name}: only in {'first' if name in names_a else 'second'}")
+    for name in sorted(names_a & names_b):
+        na, nb = ga[name], gb[name]
+        if isinstance(na, zarr.Group) and isinstance(nb, zarr.Group):
+            out += diff_stores(na, nb, f"{path}/{name}")
+        elif isinstance(na, zarr.Array) and isinstance(nb, zarr.Array):
+            x, y = na[...], nb[...]
+            if x.shape != y.shape or x.dtype != y.dtype or not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
+                out.append(f"{path}/{name}: values differ")
+        else:
+            out.append(f"{path}/{name}: array in one store, group in the other")
+    return out

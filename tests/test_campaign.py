@@ -1,0 +1,293 @@
+"""Campaigns run serially: file format, grid expansion, seeds, store layout, status, failures, resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+from click.testing import CliRunner
+
+from kmc import campaign as cp
+from kmc import campaign_store as cs
+from kmc.cli import main
+from kmc.config import ConfigError, find_protocol, load
+from kmc.engine import Simulation
+from kmc.store import read_frames
+
+#: a ~30 ms replica: 2 nm x 2x2 cells, 30 s simulated
+TINY = {"segments.0.duration": "20 s", "segments.1.duration": "10 s",
+        "lattice.thickness_nm": 4, "lattice.cells_xy": [2, 2]}
+
+
+def tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.72, 0.78]', extra="", name="c.toml"):
+    text = (f'title = "tiny"\nbase = "quick"\nreplicas = {replicas}\nseed = 3\n[set]\n'
+            + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n" for k, v in TINY.items())
+            + f"[grid]\n{grid}\n{extra}")
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# --- file format ------------------------------------------------------------------------------
+
+def test_grid_is_a_cartesian_product_first_key_slowest_then_explicit_points():
+    c = cp.from_dict({"base": "quick", "grid": {"a.x": [1, 2], "b.y": ["p", "q", "r"]},
+                      "points": [{"a.x": 9}]})
+    assert c.points == [{"a.x": 1, "b.y": "p"}, {"a.x": 1, "b.y": "q"}, {"a.x": 1, "b.y": "r"},
+                        {"a.x": 2, "b.y": "p"}, {"a.x": 2, "b.y": "q"}, {"a.x": 2, "b.y": "r"}, {"a.x": 9}]
+
+
+def test_nested_and_quoted_dotted_keys_are_the_same():
+    import tomllib
+
+    nested = cp.from_dict(tomllib.loads('base = "quick"\n[grid]\nhops.barrier_ev = [0.7]\n'
+                                        'segments.0.duration = ["5 s"]\n'))
+    quoted = cp.from_dict(tomllib.loads('base = "quick"\n[grid]\n"hops.barrier_ev" = [0.7]\n'
+                                        '"segments.0.duration" = ["5 s"]\n'))
+    assert nested.points == quoted.points == [{"hops.barrier_ev": 0.7, "segments.0.duration": "5 s"}]
+    assert nested.fingerprint() == quoted.fingerprint()
+
+
+def test_defaults_one_point_and_the_base_protocols_seed():
+    c = cp.from_dict({"base": "quick"})
+    assert c.points == [{}] and c.replicas == 1 and c.seed == load("quick").seed
+
+
+def test_point_overrides_reach_the_config(tmp_path):
+    c = cp.load_campaign(tiny_campaign(tmp_path))
+    conf = c.config(1)
+    assert conf.plugins["hops"].params["barrier_ev"] == 0.78
+    assert conf.plugins["lattice"].params["thickness_nm"] == 4
+    assert conf.segments[0].duration_s == 20
+
+
+def test_base_path_is_relative_to_the_campaign_file(tmp_path):
+    (tmp_path / "protocols").mkdir()
+    (tmp_path / "protocols" / "mine.toml").write_text(find_protocol("quick").read_text())
+    (tmp_path / "c.toml").write_text('base = "protocols/mine.toml"\n')
+    c = cp.load_campaign(tmp_path / "c.toml")
+    assert c.base_path == tmp_path / "protocols" / "mine.toml"
+
+
+def test_bundled_example_campaign_loads_and_every_point_is_valid():
+    c = cp.load_campaign("barrier_scan")
+    assert c.n_points == 7 and c.replicas == 4
+    assert cp.check_points(c) == {}
+
+
+@pytest.mark.parametrize("data, key, words", [
+    ({"base": "quick", "replica": 2}, "replica", "unknown campaign key"),
+    ({"replicas": 2}, "base", "required"),
+    ({"base": "no_such_protocol"}, "protocol", "no such file"),
+    ({"base": "quick", "replicas": 0}, "replicas", ">= 1"),
+    ({"base": "quick", "seed": -1}, "seed", ">= 0"),
+    ({"base": "quick", "grid": {"hops.barrier_ev": 0.7}}, "grid.hops.barrier_ev", "list"),
+    ({"base": "quick", "grid": {"run.seed": [1, 2]}}, "grid.run.seed", "root `seed"),
+    ({"base": "quick", "points": [{"a": 1}, {"a": 1}]}, "points[1]", "same as point 0"),
+])
+def test_campaign_file_errors_name_the_key(data, key, words):
+    with pytest.raises(ConfigError) as err:
+        cp.from_dict(data)
+    assert err.value.key == key and words in str(err.value)
+
+
+def test_fingerprint_tracks_what_results_depend_on_only():
+    a = cp.from_dict({"base": "quick", "title": "a", "replicas": 2})
+    assert cp.from_dict({"base": "quick", "title": "b", "replicas": 2}).fingerprint() == a.fingerprint()
+    assert cp.from_dict({"base": "quick", "replicas": 3}).fingerprint() != a.fingerprint()
+    assert cp.from_dict({"base": "quick", "replicas": 2, "seed": 5}).fingerprint() != a.fingerprint()
+
+
+# --- running, seeds, layout, summaries ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("camp")
+    c = cp.load_campaign(tiny_campaign(tmp, replicas=3))
+    report = cp.run_campaign(c, tmp / "out.zarr")
+    return c, tmp / "out.zarr", report
+
+
+def test_layout_and_completion(finished):
+    c, out, report = finished
+    assert (report.complete, report.failed, report.skipped) == (6, 0, 0)
+    root = zarr.open_group(str(out), mode="r")
+    meta = root.attrs["mikmc_campaign"]
+    assert meta["points"] == c.points and meta["seed"] == 3 and meta["replicas"] == 3
+    for p in range(2):
+        assert root[f"points/{p}"].attrs["overrides"] == c.points[p]
+        for r in range(3):
+            g = root[f"points/{p}/replicas/{r}"]
+            assert g.attrs["complete"] and g.attrs["spawn_key"] == [p, r] and g.attrs["seed"] == 3
+
+
+def test_replica_seed_is_root_seed_spawned_by_point_and_replica(finished):
+    c, out, _ = finished
+    root = zarr.open_group(str(out), mode="r")
+    sim = Simulation(load("quick", c.overrides(1)), seed=3, spawn_key=(1, 2))
+    last = sim.run()
+    got = read_frames(root["points/1/replicas/2"])
+    np.testing.assert_array_equal(got["n_profile"][-1], last["n_profile"])
+    assert got["events"][-1] == last["events"]
+    other = read_frames(root["points/1/replicas/1"])
+    assert not np.array_equal(other["n_profile"], got["n_profile"])
+
+
+def test_summary_is_mean_and_standard_error_over_replicas(finished):
+    c, out, _ = finished
+    root = zarr.open_group(str(out), mode="r")
+    for p in range(2):
+        runs = np.stack([read_frames(root[f"points/{p}/replicas/{r}"])["n_profile"] for r in range(3)])
+        summary = root[f"points/{p}/summary"]
+        assert summary.attrs["replicas"] == [0, 1, 2] and summary.attrs["n"] == 3
+        np.testing.assert_allclose(summary["mean/n_profile"][...], runs.mean(axis=0))
+        np.testing.assert_allclose(summary["sem/n_profile"][...], runs.std(axis=0, ddof=1) / np.sqrt(3))
+        assert summary["mean/n_profile"].attrs["units"] == "1"
+        assert set(read_frames(summary["mean"])) == set(read_frames(root[f"points/{p}/replicas/0"]))
+
+
+def test_status_and_cli_status(finished):
+    _, out, _ = finished
+    st = cs.status(out)
+    assert (st["complete"], st["failed"], st["remaining"], st["n_points"]) == (6, 0, 0, 2)
+    result = CliRunner().invoke(main, ["campaign", "--status", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "complete 6" in result.output and "hops.barrier_ev=0.78" in result.output
+
+
+def test_rerun_of_a_finished_campaign_runs_nothing(finished, tmp_path):
+    c, out, _ = finished
+    report = cp.run_campaign(c, out)
+    assert report.ran == 0 and report.skipped == 6
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+def test_bad_point_and_crashing_replica_are_recorded_and_the_rest_runs(tmp_path, monkeypatch):
+    path = tiny_campaign(tmp_path, extra='[[points]]\n"segments.0.duration" = "soon"\n')
+    original = Simulation.run
+
+    def flaky(self, *args, **kwargs):
+        if self.spawn_key == (1, 0):
+            raise FloatingPointError("rates overflowed")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Simulation, "run", flaky)
+    report = cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+    assert (report.complete, report.failed) == (3, 3)
+    st = cs.status(tmp_path / "out.zarr")
+    assert st["points"][1]["errors"] == {0: "FloatingPointError: rates overflowed"}
+    assert "ConfigError" in st["points"][2]["errors"][0] and "segments[0].duration" in st["points"][2]["errors"][0]
+    root = zarr.open_group(str(tmp_path / "out.zarr"), mode="r")
+    assert root["points/1/summary"].attrs["replicas"] == [1] and root["points/1/summary"].attrs["n_failed"] == 1
+    assert root["points/2/summary"].attrs["n"] == 0
+
+    # failed replicas are kept on a rerun, and run again on request
+    monkeypatch.setattr(Simulation, "run", original)
+    assert cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr").ran == 0
+    report = cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", retry_failed=True)
+    assert (report.ran, report.complete, report.failed) == (3, 1, 2)
+
+
+# --- changed files, extend --------------------------------------------------------------------
+
+def test_changed_file_is_refused_unless_extended(tmp_path):
+    path = tiny_campaign(tmp_path, replicas=1)
+    cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+    tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.72, 0.78, 0.75]')
+    with pytest.raises(cs.StoreMismatch, match=r"changed since .*replicas 1 -> 2; 1 new point\(s\).*--extend"):
+        cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+    result = CliRunner().invoke(main, ["campaign", str(path), "-o", str(tmp_path / "out.zarr")])
+    assert result.exit_code == 2 and "--extend" in result.output
+
+    report = cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
+    assert (report.ran, report.skipped) == (4, 2)
+    st = cs.status(tmp_path / "out.zarr")
+    assert (st["n_points"], st["replicas"], st["complete"]) == (3, 2, 6)
+    # the same file again is accepted without --extend
+    assert cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr").ran == 0
+
+    # a fresh campaign from the extended file gives the same results
+    cp.run_campaign(cp.load_campaign(path), tmp_path / "fresh.zarr")
+    assert cs.diff_stores(tmp_path / "fresh.zarr", tmp_path / "out.zarr") == []
+
+
+def test_extend_refuses_changes_that_would_invalidate_finished_replicas(tmp_path):
+    path = tiny_campaign(tmp_path, replicas=1)
+    cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+    tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.72]')
+    with pytest.raises(cs.StoreMismatch, match=r"cannot extend: points \[1\] of the store are not in the file"):
+        cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
+    path.write_text(path.read_text().replace("seed = 3", "seed = 4"))
+    with pytest.raises(cs.StoreMismatch, match="root seed changed"):
+        cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
+
+
+def test_refuses_a_store_that_is_not_a_campaign(tmp_path):
+    zarr.open_group(str(tmp_path / "run.zarr"), mode="w").attrs["frames_written"] = 0
+    with pytest.raises(cs.StoreMismatch, match="not a mikmc campaign store"):
+        cp.run_campaign(cp.load_campaign(tiny_campaign(tmp_path)), tmp_path / "run.zarr")
+
+
+# --- resume -------------------------------------------------------------------------------------
+
+def test_resume_after_incomplete_and_missing_replicas_equals_uninterrupted(tmp_path, finished):
+    c, reference, _ = finished
+    out = tmp_path / "out.zarr"
+    cp.run_campaign(c, out)
+    # what a crash leaves: a replica cut short, one never started, a summary half written
+    g = zarr.open_group(str(out), path="points/0/replicas/1", mode="r+")
+    g.attrs.update({"complete": False, "frames_written": 1})
+    g["n_profile"][2:] = np.nan
+    zarr.open_group(str(out), path="points/1/replicas", mode="r+").__delitem__("2")
+    (out / "points" / "1" / "summary" / "zarr.json").write_text('{"zarr_format": 3, "node_')
+    st = cs.status(out)
+    assert (st["complete"], st["incomplete"], st["missing"]) == (4, 1, 1)
+
+    report = cp.run_campaign(c, out)
+    assert (report.ran, report.skipped) == (2, 4)
+    assert cs.diff_stores(reference, out) == []
+
+
+def test_resume_after_sigkill_of_a_running_campaign(tmp_path):
+    path = tiny_campaign(tmp_path, replicas=6)
+    out = tmp_path / "out.zarr"
+    env = {k: v for k, v in os.environ.items() if k not in ("PMI_RANK", "PMI_SIZE", "PMI_FD")}
+    cmd = [str(Path(sys.executable).parent / "mikmc"), "campaign", str(path), "-o", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        done = [p for p in out.glob("points/*/replicas/*/zarr.json") if '"complete": true' in p.read_text()]
+        if len(done) >= 2:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    st = cs.status(out)
+    assert 2 <= st["complete"] < 12, st
+
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    st = cs.status(out)
+    assert st["complete"] == 12 and all(pt["summary"] for pt in st["points"])
+    cp.run_campaign(cp.load_campaign(path), tmp_path / "reference.zarr")
+    assert cs.diff_stores(tmp_path / "reference.zarr", out) == []
+
+
+# --- serial use never needs MPI -----------------------------------------------------------------
+
+def test_serial_campaign_does_not_import_mpi4py(tmp_path):
+    path = tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.75]')
+    env = {k: v for k, v in os.environ.items() if k not in ("PMI_RANK", "PMI_SIZE", "PMI_FD")}
+    code = ("import sys\nfrom kmc.cli import main\n"
+            f"main(['campaign', {str(path)!r}, '-o', {str(tmp_path / 'o.zarr')!r}, '--quiet'], standalone_mode=False)\n"
+            "assert 'mpi4py' not in sys.modules, 'mpi4py imported'\n")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "1 replicas complete" in result.stdout
