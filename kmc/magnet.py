@@ -51,17 +51,23 @@ class MagnetParams:
     field_substeps : int
         While a segment sweeps the field, the interval between frames is relaxed in this many
         pieces, each at the field of its end, so frames record M(H) along the loop.
+    sequential_sweeps : int
+        1: sweeps visit the ferromagnetic sites in order from a random start (faster); 0: each
+        attempt at a random site. Both leave the Boltzmann distribution invariant.
     """
 
     sweeps_per_second: float = 10.0
     max_sweeps_per_frame: float = 2000.0
     field_substeps: int = 10
+    sequential_sweeps: int = 1
 
     def __post_init__(self):
         if not self.sweeps_per_second >= 0:
             raise ValueError(f"sweeps_per_second must be >= 0, got {self.sweeps_per_second}")
         if not self.max_sweeps_per_frame >= 0:
             raise ValueError(f"max_sweeps_per_frame must be >= 0, got {self.max_sweeps_per_frame}")
+        if self.sequential_sweeps not in (0, 1):
+            raise ValueError(f"sequential_sweeps must be 0 or 1, got {self.sequential_sweeps}")
         if int(self.field_substeps) != self.field_substeps or self.field_substeps < 1:
             raise ValueError(f"field_substeps must be an integer >= 1, got {self.field_substeps}")
 
@@ -92,6 +98,7 @@ class Magnet:
         self.nbr = np.ascontiguousarray(lattice.host_host_nbr, dtype=np.int64)
         if self.nbr.ndim != 2:
             self.nbr = np.full((n, 0), -1, dtype=np.int64)
+        self.knbr = core.padded_neighbours(self.nbr)  # what the kernels read
         self.hmnbr = np.ascontiguousarray(lattice.host_mobile_nbr, dtype=np.int64)
         self.rng = new_state(seed)
         self.spins = np.zeros((n, 3)) if model.vector else np.zeros(n, dtype=np.int8)
@@ -160,11 +167,11 @@ class Magnet:
             return 0
         m = self.model
         if m.vector:
-            acc = core.sweep_vector(self.spins, self.active, self.nbr, self.jb, self.hz, self.ks, self.axis,
-                                    m.step, self.kt_ev, n_att, self.rng, m.delta_e)
+            acc = core.sweep_vector(self.spins, self.active, self.knbr, self.jb, self.hz, self.ks, self.axis,
+                                    m.step, self.kt_ev, n_att, self.rng, m.delta_e, bool(self.params.sequential_sweeps))
         else:
-            acc = core.sweep_ising(self.spins, self.active, self.nbr, self.jb, self.hz, self.kt_ev, n_att,
-                                   self.rng, m.delta_e)
+            acc = core.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, n_att,
+                                   self.rng, m.delta_e, bool(self.params.sequential_sweeps))
         self.sweeps_done += n_sweeps
         self.attempts += n_att
         self.accepted += acc
