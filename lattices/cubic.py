@@ -24,6 +24,7 @@ class CubicTestLattice:
     """
 
     name = "cubic"
+    api_version = 1
 
     def __init__(self, kind: str = "sc", cells=(6, 6, 6), lattice_constant_a: float = 3.0,
                  periodic_z: bool = False):

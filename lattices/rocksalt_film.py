@@ -29,6 +29,7 @@ class RocksaltFilm:
     """
 
     name = "rocksalt_film"
+    api_version = 1
     structure = "rocksalt"
 
     def __init__(self, thickness_nm: float = 50.0, cells_xy=(4, 4), lattice_constant_a: float = 4.24,

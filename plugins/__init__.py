@@ -12,6 +12,9 @@ from importlib.metadata import entry_points
 
 GROUPS = ("mikmc.lattices", "mikmc.hops", "mikmc.boundaries", "mikmc.phases", "mikmc.exchange")
 
+#: The plug-in contract this mikmc implements; every plug-in class states ``api_version = 1``.
+API_VERSION = 1
+
 
 class PluginError(LookupError):
     """A plug-in name that is not installed, or a plug-in that cannot be loaded."""
@@ -29,9 +32,26 @@ def load(group: str, name: str):
         known = ", ".join(sorted(eps)) or "none installed"
         raise PluginError(f"unknown {group.split('.')[-1]} plug-in {name!r}; installed: {known}")
     try:
-        return eps[name].load()
+        obj = eps[name].load()
     except Exception as exc:  # a broken third-party package must not crash with a traceback
         raise PluginError(f"plug-in {name!r} ({eps[name].value}) failed to load: {exc}") from exc
+    check_class(obj, f"{group.split('.')[-1]} plug-in {name!r} ({eps[name].value})")
+    return obj
+
+
+def check_class(obj, label: str) -> None:
+    """Raise PluginError (one line, naming ``label``) unless ``obj`` is a plug-in class of this API."""
+    if not isinstance(obj, type):
+        raise PluginError(f"{label} is a {type(obj).__name__}, not a class")
+    if not callable(getattr(obj, "build", None)):
+        raise PluginError(f"{label} has no build() method")
+    version = getattr(obj, "api_version", None)
+    if version is None:
+        raise PluginError(f"{label} declares no api_version; add `api_version = {API_VERSION}` "
+                          f"to the class once it follows the contract in docs/plugins.md")
+    if version != API_VERSION:
+        raise PluginError(f"{label} has api_version {version!r}, this mikmc supports {API_VERSION}; "
+                          "upgrade the plug-in package or mikmc")
 
 
 def distribution_of(group: str, name: str) -> tuple[str, str]:
