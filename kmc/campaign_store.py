@@ -24,7 +24,7 @@ import zarr
 
 from kmc import __version__
 from kmc.campaign import Campaign, _canonical_json
-from kmc.store import _jsonable, read_frames
+from kmc.store import RunStore, _fill, _jsonable, read_frames
 
 SCHEMA_VERSION = 1
 ATTR = "mikmc_campaign"
@@ -182,6 +182,35 @@ def replica_states(path, campaign: Campaign) -> dict[tuple[int, int], str]:
 def new_replica_group(path, point: int, replica: int) -> zarr.Group:
     """An empty group for a replica (a previous attempt's contents are deleted). Its rank only."""
     return zarr.open_group(str(path), path=f"points/{point}/replicas/{replica}", mode="w")
+
+
+class BufferedReplica:
+    """Sink for one replica: frames kept in memory, written to its group in one go by ``finish``.
+
+    A campaign redoes an unfinished replica from the start, so writing every frame to disk as it
+    comes (what :class:`kmc.store.RunStore` does for a single run) buys nothing here and costs a
+    zarr write per array per frame. The group ends up exactly as a RunStore leaves it.
+    """
+
+    def __init__(self, sim, group: zarr.Group):
+        self.group = group
+        self.n_frames = len(sim.frames)
+        self.fields = sim.fields()
+        self.attrs = sim.provenance()
+        self.frames_written = 0
+        self.buffers = {name: np.full((self.n_frames, *spec.tail), _fill(spec.dtype), dtype=spec.dtype)
+                        for name, spec in self.fields.items()}
+
+    def write_frame(self, index: int, values: dict) -> None:
+        for name, buf in self.buffers.items():
+            buf[index] = values[name]
+        self.frames_written = index + 1
+
+    def finish(self, **attrs) -> None:
+        store = RunStore(self.group, self.n_frames, self.fields, self.attrs)
+        for name, arr in store.arrays.items():
+            arr[...] = self.buffers[name]
+        store.finish(frames_written=self.frames_written, **attrs)
 
 
 def mark_failed(group: zarr.Group, error: str, traceback_text: str = "") -> None:

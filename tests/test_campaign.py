@@ -139,6 +139,13 @@ def test_replica_seed_is_root_seed_spawned_by_point_and_replica(finished):
     assert not np.array_equal(other["n_profile"], got["n_profile"])
 
 
+def test_replica_group_is_what_a_single_run_store_holds(finished, tmp_path):
+    c, out, _ = finished
+    sim = Simulation(load("quick", c.overrides(0)), seed=3, spawn_key=(0, 1))
+    sim.run(sim.open_store(zarr.open_group(str(tmp_path / "run.zarr"), mode="w")))
+    assert cs.diff_stores(zarr.open_group(str(out), mode="r")["points/0/replicas/1"], tmp_path / "run.zarr") == []
+
+
 def test_summary_is_mean_and_standard_error_over_replicas(finished):
     c, out, _ = finished
     root = zarr.open_group(str(out), mode="r")
