@@ -43,6 +43,8 @@ class ArrheniusHop:
 
     name = "arrhenius"
     api_version = 1
+    #: rates obey detailed balance for :meth:`energy_ev` (checked by kmc.testing.check_hop_plugin)
+    detailed_balance = True
 
     def __init__(self, barrier_ev: float = 0.75, nn_bond_ev: float = 0.012, co_shift_ev: float = -0.01,
                  nu0_hz: float = 1e13, charge_e: float = -3.0):
@@ -51,16 +53,28 @@ class ArrheniusHop:
         self.barrier_ev, self.nn_bond_ev, self.co_shift_ev = barrier_ev, nn_bond_ev, co_shift_ev
         self.nu0_hz, self.charge_e = nu0_hz, charge_e
 
-    def build(self, lattice, temperature_k: float) -> HopTables:
-        kt = K_B_EV * temperature_k
-        z = lattice.hop_nbr.shape[1]
+    @staticmethod
+    def co_neighbours(lattice) -> np.ndarray:
+        """(n_sites,) number of Co host neighbours of every mobile site."""
         m = lattice.host_nbr.shape[1]
         if "Co" in lattice.host_symbols and m:
             co = lattice.host_symbols.index("Co")
             nb = lattice.host_nbr
-            env = ((nb >= 0) & (lattice.host_species[np.maximum(nb, 0)] == co)).sum(axis=1)
-        else:
-            env = np.zeros(lattice.n_sites, dtype=np.int64)
+            return ((nb >= 0) & (lattice.host_species[np.maximum(nb, 0)] == co)).sum(axis=1)
+        return np.zeros(lattice.n_sites, dtype=np.int64)
+
+    def energy_ev(self, lattice, occ: np.ndarray) -> float:
+        """Site energy (eV) of an occupancy: −ε·(N–N bonds) − δ·Σ_occupied c_i (field excluded)."""
+        occ = np.asarray(occ, dtype=np.int64)
+        nocc = np.append(occ, 0)[lattice.hop_nbr].sum(axis=1)
+        bonds = 0.5 * float(np.sum(occ * nocc))
+        return -self.nn_bond_ev * bonds - self.co_shift_ev * float(np.sum(occ * self.co_neighbours(lattice)))
+
+    def build(self, lattice, temperature_k: float) -> HopTables:
+        kt = K_B_EV * temperature_k
+        z = lattice.hop_nbr.shape[1]
+        m = lattice.host_nbr.shape[1]
+        env = self.co_neighbours(lattice)
         n_static = m + 1
         n_occ = np.repeat(np.arange(z + 1), n_static)
         n_co = np.tile(np.arange(n_static), z + 1)
