@@ -174,9 +174,22 @@ def campaign(campaign_file, output, status_of, extend, retry_failed, use_mpi, qu
                               log=None if quiet else click.echo)
     except cs.StoreMismatch as exc:
         _fail(str(exc))
+    except BaseException:
+        if comm is not None:  # an unexpected error on one rank must not leave the others waiting
+            import traceback
+
+            traceback.print_exc()
+            comm.Abort(1)
+        raise
     if report is not None:
         click.echo(f"done: {report.complete} replicas complete, {report.failed} failed, {report.skipped} done before; "
                    f"{report.wall_s:.1f} s; status: mikmc campaign --status {output}")
+
+
+from kmc.cli_report import phases as _phases, report as _report  # noqa: E402
+
+main.add_command(_phases)
+main.add_command(_report)
 
 
 if __name__ == "__main__":
