@@ -1,0 +1,66 @@
+"""``mikmc phases`` and ``mikmc report``: post-processing commands (registered in kmc/cli.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command()
+@click.argument("store", type=click.Path(exists=True, path_type=Path))
+@click.option("--frame", type=int, default=-1, show_default=True, help="Frame among those written (negative: from the end).")
+@click.option("--slices", type=click.IntRange(1, 1000), default=5, show_default=True, help="Depth slices.")
+@click.option("--tolerance", type=float, default=0.03, show_default=True, help="Spacing match tolerance (Å).")
+@click.option("--allow-incomplete", is_flag=True, help="Analyse an unfinished run's frames (not written to the store).")
+@click.option("--no-write", is_flag=True, help="Only print; do not write the 'phases' group.")
+def phases(store, frame, slices, tolerance, allow_incomplete, no_write):
+    """Phase identification of STORE: per depth slice and for the film (kinetic, thermodynamic, spacings).
+
+    Writes the result into STORE under the group 'phases' when the store is complete and writable.
+    """
+    import zarr
+
+    from kmc.phase_id import IncompleteStore, identify, write_to_store
+
+    try:
+        group = zarr.open_group(str(store), mode="r")
+        res = identify(group, frame=frame, n_slices=slices, tol=tolerance, allow_incomplete=allow_incomplete)
+    except IncompleteStore as exc:
+        _fail(f"{store}: {exc}")
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        _fail(f"{store}: cannot identify phases ({exc})")
+    click.echo(res.table())
+    if no_write:
+        return
+    if not res.complete:
+        click.echo(f"\nnot written: {store} is incomplete", err=True)
+        return
+    try:
+        write_to_store(zarr.open_group(str(store), mode="r+"), res)
+    except (PermissionError, OSError, ValueError) as exc:
+        click.echo(f"\nnot written: {store} is not writable ({exc})", err=True)
+        return
+    click.echo(f"\nwritten to {store}/phases")
+
+
+@click.command()
+@click.argument("stores", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
+              help="Directory for report.md and figures.")
+def report(stores, output):
+    """Table 1 (ΔM_S, ΔM_R, ΔM_R/ΔM_S vs the paper), figures and energy accounting of run STORES."""
+    from kmc.report import build_report
+
+    try:
+        path = build_report(stores, output)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    click.echo(path.read_text().split("## Figures")[0].rstrip())
+    click.echo(f"\nreport: {path}")
