@@ -192,11 +192,5 @@ main.add_command(_phases)
 main.add_command(_report)
 
 
-from kmc.cli_report import phases as _phases, report as _report  # noqa: E402
-
-main.add_command(_phases)
-main.add_command(_report)
-
-
 if __name__ == "__main__":
     main()
