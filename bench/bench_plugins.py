@@ -1,0 +1,59 @@
+"""Hop-law speed: events per second with the default Arrhenius law vs the example package's
+vacancy-assisted law, on the same films (the core does the same work per event; differences come
+from the rate landscape, i.e. how many sum-tree leaves an event touches).
+
+Run:  pip install ./examples/plugins && python bench/bench_plugins.py [--quick]
+Figures are printed as a table; nothing is asserted (this is a benchmark, not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from kmc import plugins
+from kmc.ions import FieldModel, IonSystem
+from kmc.lattices.cubic import CubicTestLattice
+from kmc.lattices.rocksalt_film import RocksaltFilm
+from kmc.plugins.boundary.closed import Closed
+from kmc.plugins.boundary.solubility import SolubilityLimited
+
+
+def events_per_s(ions: IonSystem, n_events: int) -> float:
+    ions.advance(1e12, max_events=1000)  # compile / warm up
+    t0 = time.perf_counter()
+    done = ions.advance(1e12, max_events=n_events)
+    return done / (time.perf_counter() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer events, smaller films")
+    args = ap.parse_args()
+    n_events = 200_000 if args.quick else 2_000_000
+    hops = [name for name in ("arrhenius", "vacancy_assisted") if name in plugins.available("mikmc.hops")]
+    if "vacancy_assisted" not in hops:
+        print("note: the example package is not installed (pip install ./examples/plugins); default law only")
+    cells = 8 if args.quick else 16
+    films = {
+        f"closed fcc box {cells}³ cells, 10 % vacancies": lambda: (
+            CubicTestLattice("fcc", (cells,) * 3, 4.24, periodic_z=True).build(0), Closed(), 0.0, 0.1),
+        f"(Co,Fe)N film {10 if args.quick else 50} nm, gated at -25 V": lambda: (
+            RocksaltFilm(thickness_nm=10 if args.quick else 50).build(1), SolubilityLimited(), -25.0, 0.0),
+    }
+    print(f"{'film':45s} {'hop law':18s} {'sites':>8s} {'events/s':>10s} {'ns/event':>9s}")
+    for label, make in films.items():
+        for name in hops:
+            lat, bnd, volts, vac = make()
+            occ = (np.random.default_rng(0).random(lat.n_sites) >= vac).astype(np.int8)
+            tables = plugins.load("mikmc.hops", name)().build(lat, 300.0)
+            ions = IonSystem(lat, tables, bnd.build(lat, 300.0), 300.0, FieldModel(), 42, occupancy=occ)
+            ions.set_voltage(volts)
+            r = events_per_s(ions, n_events)
+            print(f"{label:45s} {name:18s} {lat.n_sites:8d} {r:10.3g} {1e9 / r:9.0f}")
+
+
+if __name__ == "__main__":
+    main()
