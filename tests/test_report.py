@@ -1,0 +1,66 @@
+"""`mikmc report`: Table 1, figures, energy accounting, incomplete stores."""
+
+
+import numpy as np
+import pytest
+import zarr
+from click.testing import CliRunner
+
+from kmc.cli import main
+from kmc.report import PAPER_TABLE1, identify_state, table1
+
+SHORT = ["--set", "lattice.thickness_nm=3.0", "--set", "lattice.cells_xy=[2,2]",
+         "--set", 'segments.0.duration="20 s"', "--set", 'segments.1.duration="10 s"']
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "short.zarr"
+    res = CliRunner().invoke(main, ["run", "quick", "-o", str(out), "--quiet", *SHORT])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_identify_state():
+    assert identify_state({"source": "/x/runs/paper/high_m_1h.toml"}) == ("high", "1h")
+    assert identify_state({"source": "quick.toml", "title": "Low M: gate, 3 min relaxation"}) == ("low", "3min")
+    assert identify_state({"source": "quick.toml", "title": "Quick look"}) == (None, None)
+    assert PAPER_TABLE1["mid"]["ratio"]["1h"] == 13.7
+
+
+def test_table1_definition():
+    # gate (field), relax (field), zero-field gate
+    data = {"time": np.arange(6.0), "segment": np.array([0, 0, 1, 1, 2, 2]),
+            "field": np.array([1e4, 1e4, 1e4, 1e4, 0, 0]),
+            "saturation_magnetization": np.array([0, 50, 40, 30, 60, 90.0]),
+            "magnetization": np.array([0, 45, 35, 28, 10, 40.0])}
+    t1 = table1(data)
+    assert t1["dMS"] == pytest.approx(60.0)     # 90 - min(30, 60, 90)
+    assert t1["dMR"] == pytest.approx(30.0)     # 40 - min(10, 40) over zero-field frames
+    assert t1["ratio"] == pytest.approx(50.0)
+
+
+def test_report_from_short_run(short_run, tmp_path):
+    out = tmp_path / "rep"
+    res = CliRunner().invoke(main, ["report", str(short_run), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    md = (out / "report.md").read_text()
+    assert "| run | state |" in md and "ΔM_S" in md and "2.7e+06" in md
+    assert "WARNING" not in md
+    for stem in ("magnetization", "n_profiles", "phase_map"):
+        for ext in ("png", "svg"):
+            files = list(out.glob(f"*_{stem}.{ext}"))
+            assert files and files[0].stat().st_size > 1000
+            assert f"{files[0].stem}.png" in md
+
+
+def test_incomplete_store_flagged(short_run, tmp_path):
+    g = zarr.open_group(str(short_run), mode="r+")
+    g.attrs["complete"] = False
+    try:
+        res = CliRunner().invoke(main, ["report", str(short_run), "-o", str(tmp_path / "r")])
+        assert res.exit_code == 0, res.output
+        md = (tmp_path / "r" / "report.md").read_text()
+        assert "WARNING" in md and "INCOMPLETE" in md and "**NO**" in md
+    finally:
+        g.attrs["complete"] = True
