@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
-import click
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    # one engine per process (per MPI rank): BLAS threads would only oversubscribe the cores
+    os.environ.setdefault(_var, "1")
 
-from kmc.config import ConfigError
+import click  # noqa: E402
+
+from kmc.config import ConfigError  # noqa: E402
 
 
 def _fail(message: str) -> None:
@@ -104,11 +109,12 @@ def _run_with_progress(sim, store) -> None:
 @main.command()
 @click.argument("store", type=click.Path(exists=True, path_type=Path))
 def info(store):
-    """Summarise a results STORE."""
+    """Summarise a results STORE (a run, or a campaign: its progress)."""
+    from kmc.campaign_store import format_status, is_campaign_store, status
     from kmc.summary import describe
 
     try:
-        click.echo(describe(store))
+        click.echo(format_status(status(store), store) if is_campaign_store(store) else describe(store))
     except (ValueError, KeyError, FileNotFoundError) as exc:
         _fail(f"{store}: not a mikmc store ({exc})")
 
