@@ -197,6 +197,10 @@ from kmc.cli_report import phases as _phases, report as _report  # noqa: E402
 main.add_command(_phases)
 main.add_command(_report)
 
+from kmc.cli_calibrate import calibrate as _calibrate  # noqa: E402
+
+main.add_command(_calibrate)
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,124 @@
+"""mikmc calibrate: a two-parameter fit recovers known parameters from a synthetic target made by
+the model itself; resume reuses every evaluation; a bad calibration file is a one-line error."""
+
+import json
+
+import numpy as np
+import pytest
+import zarr
+from click.testing import CliRunner
+
+from kmc import calibrate as kc
+from kmc.cli import main
+from kmc.config import ConfigError, load
+
+#: ~0.1 s replicas: 3 nm x 2x2 cells, 30 s simulated
+TINY = {"lattice.thickness_nm": 3.0, "lattice.cells_xy": [2, 2], "segments.0.duration": "20 s",
+        "segments.1.duration": "10 s"}
+TRUTH = {"hops.barrier_ev": 0.78, "field.film_voltage_fraction": 0.08}
+START = {"hops.barrier_ev": 0.795, "field.film_voltage_fraction": 0.065}
+TARGETS = [  # extraction (barrier and field), in-plane diffusion (barrier), activity (both)
+    {"name": "n_el gate end", "array": "n_electrolyte", "segment": 0, "at": "end"},
+    {"name": "msd xy end", "array": "tracer_msd", "segment": -1, "at": "end", "index": [0, 2]},
+    {"name": "events", "array": "events", "segment": -1, "at": "end"},
+]
+
+
+def calibration_dict(values, start):
+    return {"title": "synthetic", "base": "quick", "replicas": 4, "seed": 5, "set": TINY,
+            "parameters": {"hops.barrier_ev": {"start": start["hops.barrier_ev"], "lower": 0.74, "upper": 0.82},
+                           "field.film_voltage_fraction": {"start": start["field.film_voltage_fraction"],
+                                                           "lower": 0.04, "upper": 0.16, "scale": "log"}},
+            "targets": [dict(t, value=float(v), sigma=max(abs(float(v)) * 0.03, 1e-9)) for t, v in zip(TARGETS, values)],
+            "max_evaluations": 40, "diff_step": 0.1}
+
+
+def toml_text(d):
+    lines = [f"{k} = {json.dumps(v)}" for k, v in d.items() if not isinstance(v, (dict, list))]
+    lines.append("[set]")
+    lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in d["set"].items()]
+    lines.append("[parameters]")
+    lines += [f"{json.dumps(k)} = {{ " + ", ".join(f"{kk} = {json.dumps(vv)}" for kk, vv in v.items()) + " }"
+              for k, v in d["parameters"].items()]
+    for t in d["targets"]:
+        lines.append("[[targets]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in t.items()]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """Targets computed by the model at TRUTH (same seed as the fit: common random numbers)."""
+    tmp = tmp_path_factory.mktemp("cal")
+    probe = kc.from_dict(calibration_dict([1.0] * len(TARGETS), TRUTH))
+    kc.prepare_store(probe, tmp / "truth.zarr")
+    truth = kc.Evaluator(probe, tmp / "truth.zarr").evaluate([np.array(list(TRUTH.values()))])[0]
+    path = tmp / "synthetic.toml"
+    path.write_text(toml_text(calibration_dict(truth.mean, START)))
+    return tmp, path
+
+
+def test_two_parameter_fit_recovers_known_parameters_then_resumes(synthetic):
+    tmp, path = synthetic
+    store, out = tmp / "fit.zarr", tmp / "calibrated.toml"
+    r = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(store), "--write-config", str(out)])
+    assert r.exit_code == 0, r.output
+    result = zarr.open_group(str(store), mode="r").attrs["result"]
+    fitted = {k: v["value"] for k, v in result["parameters"].items()}
+    sigma = {k: v["sigma"] for k, v in result["parameters"].items()}
+    assert result["converged"], result["message"]
+    assert abs(fitted["hops.barrier_ev"] - 0.78) < max(3 * sigma["hops.barrier_ev"], 0.005)
+    assert abs(fitted["field.film_voltage_fraction"] / 0.08 - 1) < 0.10
+    assert all(abs(t["residual"]) < 3 for t in result["targets"].values())
+    assert result["new_evaluations"] == result["evaluations"] > 3
+    assert np.isfinite(np.array(result["sensitivity_dlnp"])).all()
+    for name in ("n_el gate end", "msd xy end", "events", "hops.barrier_ev", "(m-v)/s", "d ln(param)"):
+        assert name in r.output
+    # the calibrated protocol loads and carries the fitted values and the fit in comments
+    text = out.read_text()
+    assert "# targets:" in text and "hops.barrier_ev" in text
+    conf = load(str(out)).resolved()
+    assert conf["hops"]["barrier_ev"] == pytest.approx(fitted["hops.barrier_ev"], rel=1e-9)
+    assert conf["lattice"]["thickness_nm"] == 3.0
+
+    # resume: the same command reuses every evaluation, runs no replica, gives the same fit
+    r2 = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(store)])
+    assert r2.exit_code == 0, r2.output
+    again = zarr.open_group(str(store), mode="r").attrs["result"]
+    assert again["new_evaluations"] == 0 and again["replicas_run"] == 0
+    assert again["parameters"] == result["parameters"]
+
+
+def test_budget_stops_and_reports_start_point(synthetic, tmp_path):
+    _, path = synthetic
+    r = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(tmp_path / "b.zarr"), "--max-evaluations", "1",
+                                  "--replicas", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "stopped after 1 evaluations" in r.output and "NOT converged" in r.output
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.update(replicas=0), "replicas"),
+    (lambda d: d.update(bogus=1), "bogus"),
+    (lambda d: d["parameters"]["hops.barrier_ev"].update(start=2.0), "parameters.hops.barrier_ev.start"),
+    (lambda d: d["targets"][0].update(quantity="nope"), "targets[0]"),
+    (lambda d: d["targets"][1].update(at="median"), "targets[1].at"),
+])
+def test_bad_calibration_file_is_a_one_line_error(tmp_path, edit, message):
+    d = calibration_dict([1.0, 2.0, 3.0], START)
+    edit(d)
+    path = tmp_path / "bad.toml"
+    path.write_text(toml_text(d))
+    r = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(tmp_path / "x.zarr")])
+    assert r.exit_code == 2
+    assert message in r.output and r.output.strip().count("\n") == 0
+    assert not (tmp_path / "x.zarr").exists()
+
+
+def test_table1_targets_from_paper_protocol_names():
+    cal = kc.load_calibration("table1")
+    names = [t.name for t in cal.targets]
+    assert len(cal.bases) == 6 and len(names) == 9
+    assert {t.quantity for t in cal.targets} == {"delta_ms", "delta_mr"}
+    with pytest.raises(ConfigError):
+        kc.from_dict({"base": "quick", "parameters": {"hops.barrier_ev": {"start": 0.7, "lower": 0.6, "upper": 0.8}}})
