@@ -54,20 +54,52 @@ class MagnetParams:
     sequential_sweeps : int
         1: sweeps visit the ferromagnetic sites in order from a random start (faster); 0: each
         attempt at a random site. Both leave the Boltzmann distribution invariant.
+    cluster_moves : int
+        1: after each sweep, every exchange-connected ferromagnetic cluster that does not span the
+        periodic cell also tries one rigid rotation (Ising: a flip over its anisotropy barrier) as
+        a whole (kmc.core.spins.rotate_clusters_vector / flip_clusters_ising). Single-spin
+        Metropolis cannot turn a cluster against its internal exchange at low (effective)
+        temperature, while a real grain reverses coherently (Néel–Brown): with these moves a
+        cluster aligns with a field when its Zeeman energy beats kT and keeps its direction at zero
+        field only while its anisotropy barrier does, so small clusters forget over time and large,
+        well-connected layers remember. 0: single-spin moves only.
+    coercive_field_oe : float
+        Applied fields above this (Oe) also turn clusters that span the periodic cell (laterally
+        infinite layers) as a whole: in a real film such a layer follows a field above its
+        coercive field by domain-wall motion, which single-spin moves on the cell scale cannot
+        reproduce; at lower fields (remanence) it has no coherent reversal at all. Default
+        100 Oe, the order of the coercivity of sputtered FeCo films (tens of Oe to ~100 Oe).
+    coherence_area_nm2 : float
+        Lateral area (nm²) of the real film that one simulated metal site stands for, as a column
+        of atoms that reverses together. The periodic cell is ~1–3 nm wide, while ferromagnetic
+        grains and the planar layers they form are far wider: a cell-sized cluster is a small
+        superparamagnet that 10 kOe cannot saturate (μB·1 T ≈ 0.005 kT per atom), which the
+        real film is not. Every spin energy (exchange, anisotropy, Zeeman) of a column of n_b
+        atoms is n_b times that of one atom, so the sweeps run at kT / n_b with
+        n_b = coherence_area / (area per metal site in a layer). 0 (or below one site's area):
+        atomistic, n_b = 1. Default 4 nm² (a 2 nm × 2 nm column, n_b ≈ 44 for rocksalt a = 4.24 Å),
+        well below typical grain sizes of sputtered CoFe (5–20 nm); to be calibrated.
     """
 
     sweeps_per_second: float = 10.0
     max_sweeps_per_frame: float = 2000.0
     field_substeps: int = 10
     sequential_sweeps: int = 1
+    cluster_moves: int = 1
+    coercive_field_oe: float = 100.0
+    coherence_area_nm2: float = 4.0
 
     def __post_init__(self):
         if not self.sweeps_per_second >= 0:
             raise ValueError(f"sweeps_per_second must be >= 0, got {self.sweeps_per_second}")
         if not self.max_sweeps_per_frame >= 0:
             raise ValueError(f"max_sweeps_per_frame must be >= 0, got {self.max_sweeps_per_frame}")
+        if self.cluster_moves not in (0, 1):
+            raise ValueError(f"cluster_moves must be 0 or 1, got {self.cluster_moves}")
         if self.sequential_sweeps not in (0, 1):
             raise ValueError(f"sequential_sweeps must be 0 or 1, got {self.sequential_sweeps}")
+        if not self.coherence_area_nm2 >= 0:
+            raise ValueError(f"coherence_area_nm2 must be >= 0, got {self.coherence_area_nm2}")
         if int(self.field_substeps) != self.field_substeps or self.field_substeps < 1:
             raise ValueError(f"field_substeps must be an integer >= 1, got {self.field_substeps}")
 
@@ -94,7 +126,8 @@ class Magnet:
         self.lattice, self.tables, self.model, self.params = lattice, phases, model, params
         n = len(lattice.host)
         self.n_host = n
-        self.kt_ev = 8.617333262e-5 * float(temperature_k)
+        self.block_sites = self.coherent_block(lattice, params.coherence_area_nm2)
+        self.kt_ev = 8.617333262e-5 * float(temperature_k) / self.block_sites
         self.nbr = np.ascontiguousarray(lattice.host_host_nbr, dtype=np.int64)
         if self.nbr.ndim != 2:
             self.nbr = np.full((n, 0), -1, dtype=np.int64)
@@ -111,6 +144,11 @@ class Magnet:
         self.ks = np.zeros(n)
         self.hz = np.zeros(n)
         self.active = np.zeros(0, dtype=np.int64)
+        self.members = np.zeros(0, dtype=np.int64)
+        self.wraps = np.zeros(0, dtype=bool)
+        self.bvec = core.bond_vectors(lattice, self.nbr) if n else np.zeros((0, 0, 3))
+        self.kb = np.zeros(n)
+        self.ptr = np.zeros(1, dtype=np.int64)
         self.field_oe = 0.0
         self.sweeps_done = 0.0
         self.accepted = 0
@@ -122,6 +160,16 @@ class Magnet:
         self.volume_cm3 = float(lattice.volume_cm3)
         self.axis = np.asarray(model.axis, dtype=np.float64)
         self._initialised = False
+
+    @staticmethod
+    def coherent_block(lattice, coherence_area_nm2: float) -> float:
+        """n_b: metal atoms per simulated site in a coherently reversing column (>= 1)."""
+        n = len(lattice.host)
+        if n == 0 or coherence_area_nm2 <= 0:
+            return 1.0
+        per_layer = n / max(len(np.unique(lattice.host_layer)), 1)
+        site_area_nm2 = lattice.area_nm2 / per_layer
+        return max(1.0, coherence_area_nm2 / site_area_nm2)
 
     @classmethod
     def for_simulation(cls, sim) -> "Magnet":
@@ -149,8 +197,10 @@ class Magnet:
         self.phase, self.is_ferro = new, ferro
         self.active = np.flatnonzero(ferro).astype(np.int64)
         self.jb = core.bond_table(self.nbr, self.phase, self.j_phase)
+        self.members, self.ptr, self.wraps = core.exchange_clusters(self.active, self.nbr, self.jb, self.bvec)
         self.mu = np.where(ferro, self.tables.moment_mub[np.arange(self.n_host), self.phase], 0.0)
         self.ks = self.model.k_phase_ev[self.phase].astype(np.float64)
+        self.kb = np.where(ferro, self.tables.anisotropy_ev[self.phase], 0.0)  # Ising reversal barrier
         self._initialised = True
         self.set_field(self.field_oe)
         return len(gained), len(lost)
@@ -161,17 +211,33 @@ class Magnet:
         self.hz = self.mu * (MU_B_EV_PER_T * TESLA_PER_OE * self.field_oe)
 
     def relax(self, n_sweeps: float) -> int:
-        """Metropolis sweeps over the ferromagnetic sites (fractional sweeps allowed)."""
+        """Metropolis sweeps over the ferromagnetic sites (fractional sweeps allowed), each whole
+        sweep followed by one coherent move per cluster (if ``cluster_moves``), in up to 10
+        alternating blocks."""
         n_att = int(round(n_sweeps * len(self.active)))
         if n_att <= 0:
             return 0
         m = self.model
-        if m.vector:
-            acc = core.sweep_vector(self.spins, self.active, self.knbr, self.jb, self.hz, self.ks, self.axis,
-                                    m.step, self.kt_ev, n_att, self.rng, m.delta_e, bool(self.params.sequential_sweeps))
-        else:
-            acc = core.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, n_att,
-                                   self.rng, m.delta_e, bool(self.params.sequential_sweeps))
+        n_rounds = int(round(n_sweeps)) if self.params.cluster_moves else 0
+        move_wrapping = abs(self.field_oe) > self.params.coercive_field_oe
+        blocks = max(1, min(10, n_rounds))
+        acc = 0
+        for b in range(blocks):
+            att = n_att * (b + 1) // blocks - n_att * b // blocks
+            rounds = n_rounds * (b + 1) // blocks - n_rounds * b // blocks
+            if m.vector:
+                acc += core.sweep_vector(self.spins, self.active, self.knbr, self.jb, self.hz, self.ks, self.axis,
+                                         m.step, self.kt_ev, att, self.rng, m.delta_e,
+                                         bool(self.params.sequential_sweeps))
+                if rounds:
+                    core.rotate_clusters_vector(self.spins, self.members, self.ptr, self.wraps, move_wrapping, self.hz, self.ks, self.axis,
+                                                self.kt_ev, rounds, self.rng)
+            else:
+                acc += core.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, att,
+                                        self.rng, m.delta_e, bool(self.params.sequential_sweeps))
+                if rounds:
+                    core.flip_clusters_ising(self.spins, self.members, self.ptr, self.wraps, move_wrapping, self.hz, self.kb, self.kt_ev,
+                                             rounds, self.rng)
         self.sweeps_done += n_sweeps
         self.attempts += n_att
         self.accepted += acc

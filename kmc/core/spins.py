@@ -231,3 +231,148 @@ def bond_table(nbr, phase, j_phase):
                 break
             jb[i, m] = j_phase[pi, phase[j]]
     return jb
+
+
+# --- coherent moves of exchange-connected clusters ----------------------------------------------
+@njit(cache=True)
+def exchange_clusters(active, nbr, jb, bvec):
+    """Connected components of the ferromagnetic sites through bonds with J > 0.
+
+    ``bvec`` (n_host, z, 3) holds the minimum-image bond vectors (Å). Returns (members, ptr,
+    wraps): the sites of cluster c are members[ptr[c]:ptr[c+1]]; wraps[c] is True when the
+    cluster reaches its own periodic image (it spans the cell: a laterally infinite layer)."""
+    n_host = nbr.shape[0]
+    label = np.full(n_host, -1, dtype=np.int64)
+    upos = np.zeros((n_host, 3))
+    members = np.empty(active.shape[0], dtype=np.int64)
+    ptr = np.zeros(active.shape[0] + 1, dtype=np.int64)
+    wraps = np.zeros(active.shape[0], dtype=np.bool_)
+    n_clusters = 0
+    w = 0
+    for a in range(active.shape[0]):
+        root = active[a]
+        if label[root] >= 0:
+            continue
+        label[root] = n_clusters
+        upos[root, 0] = upos[root, 1] = upos[root, 2] = 0.0
+        members[w] = root
+        w += 1
+        r = w - 1
+        while r < w:  # breadth-first, the queue is the members array itself
+            i = members[r]
+            r += 1
+            for m in range(nbr.shape[1]):
+                j = nbr[i, m]
+                if j < 0:
+                    break
+                if jb[i, m] <= 0.0:
+                    continue
+                x = upos[i, 0] + bvec[i, m, 0]
+                y = upos[i, 1] + bvec[i, m, 1]
+                z = upos[i, 2] + bvec[i, m, 2]
+                if label[j] < 0:
+                    label[j] = n_clusters
+                    upos[j, 0], upos[j, 1], upos[j, 2] = x, y, z
+                    members[w] = j
+                    w += 1
+                elif abs(upos[j, 0] - x) + abs(upos[j, 1] - y) + abs(upos[j, 2] - z) > 1e-3:
+                    wraps[n_clusters] = True
+        n_clusters += 1
+        ptr[n_clusters] = w
+    return members, ptr[: n_clusters + 1], wraps[:n_clusters]
+
+
+def bond_vectors(lattice, nbr: np.ndarray) -> np.ndarray:
+    """Minimum-image vectors (Å) of the host–host bonds in ``nbr`` (-1 padded): (n_host, z, 3)."""
+    pos = lattice.atoms.positions[lattice.host]
+    cell = lattice.atoms.cell.array
+    pbc = np.asarray(lattice.atoms.pbc)
+    d = pos[np.maximum(nbr, 0)] - pos[:, None, :]
+    frac = d @ np.linalg.inv(cell)
+    frac[..., pbc] -= np.round(frac[..., pbc])
+    out = frac @ cell
+    out[nbr < 0] = 0.0
+    return np.ascontiguousarray(out)
+
+
+@njit(cache=True)
+def flip_clusters_ising(spins, members, ptr, wraps, move_wrapping, hz, kb, kt_ev, n_rounds, rng):
+    """Coherent reversals of whole clusters over their anisotropy barrier.
+
+    Exchange inside a cluster is unchanged by a flip and no J > 0 bond leaves a cluster, so the
+    energy change is ΔE = 2 Σ_i hz_i s_i. A coherent reversal passes the hard axis, a barrier
+    E_B = Σ_i kb_i (eV) above the higher of the two ends: it is accepted with probability
+    exp(−(E_B + max(ΔE, 0))/kT), which obeys detailed balance (the ratio of forward and backward
+    probabilities is exp(−ΔE/kT)) and makes a large cluster's reversal at zero field an
+    Arrhenius event. Clusters that span the periodic cell (``wraps``) stand for laterally infinite
+    layers, which have no thermally activated coherent reversal: they are skipped unless
+    ``move_wrapping`` (a field above the coercive field sweeps their domain walls). Returns the
+    number accepted."""
+    beta = 1.0 / kt_ev
+    acc = 0
+    for _ in range(n_rounds):
+        for c in range(ptr.shape[0] - 1):
+            if wraps[c] and not move_wrapping:
+                continue
+            de = 0.0
+            eb = 0.0
+            for k in range(ptr[c], ptr[c + 1]):
+                i = members[k]
+                de += 2.0 * hz[i] * spins[i]
+                eb += kb[i]
+            if accept(beta * (eb + max(de, 0.0)), rng):
+                for k in range(ptr[c], ptr[c + 1]):
+                    spins[members[k]] = -spins[members[k]]
+                acc += 1
+    return acc
+
+
+@njit(cache=True)
+def _rotate(u, c, s, v, out):
+    """Rodrigues: v rotated by the angle with cos c, sin s about unit axis u."""
+    d = u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
+    out[0] = v[0] * c + (u[1] * v[2] - u[2] * v[1]) * s + u[0] * d * (1.0 - c)
+    out[1] = v[1] * c + (u[2] * v[0] - u[0] * v[2]) * s + u[1] * d * (1.0 - c)
+    out[2] = v[2] * c + (u[0] * v[1] - u[1] * v[0]) * s + u[2] * d * (1.0 - c)
+
+
+@njit(cache=True)
+def rotate_clusters_vector(spins, members, ptr, wraps, move_wrapping, hz, ks, axis, kt_ev, n_rounds, rng):
+    """Metropolis rigid rotations of whole clusters by small angles (coherent rotation).
+
+    A rotation leaves all exchange inside the cluster unchanged and no J > 0 bond leaves a
+    cluster, so ΔE is the change of Zeeman and anisotropy energy only. The rotation axis is
+    uniform on the sphere and the angle uniform in (−0.3, 0.3) rad: the proposal equals its
+    inverse in probability (detailed balance), and the angle is small so that a reversal has to
+    climb over the anisotropy barrier step by step instead of jumping across it (remanence is a
+    metastable state; a large-angle move would erase it at zero field). Clusters that span the
+    periodic cell (``wraps``) stand for laterally infinite layers and are skipped unless
+    ``move_wrapping`` (see flip_clusters_ising). Returns the number accepted."""
+    beta = 1.0 / kt_ev
+    u = np.empty(3)
+    v = np.empty(3)
+    new = np.empty(3)
+    acc = 0
+    for _ in range(n_rounds):
+        for c in range(ptr.shape[0] - 1):
+            if wraps[c] and not move_wrapping:
+                continue
+            random_unit(rng, u)
+            ang = (2.0 * uniform(rng) - 1.0) * 0.3
+            co, si = np.cos(ang), np.sin(ang)
+            de = 0.0
+            for k in range(ptr[c], ptr[c + 1]):
+                i = members[k]
+                v[0], v[1], v[2] = spins[i, 0], spins[i, 1], spins[i, 2]
+                _rotate(u, co, si, v, new)
+                pa_old = v[0] * axis[0] + v[1] * axis[1] + v[2] * axis[2]
+                pa_new = new[0] * axis[0] + new[1] * axis[1] + new[2] * axis[2]
+                de += -hz[i] * (pa_new - pa_old) - ks[i] * (pa_new * pa_new - pa_old * pa_old)
+            if accept(beta * de, rng):
+                for k in range(ptr[c], ptr[c + 1]):
+                    i = members[k]
+                    v[0], v[1], v[2] = spins[i, 0], spins[i, 1], spins[i, 2]
+                    _rotate(u, co, si, v, new)
+                    spins[i, 0], spins[i, 1], spins[i, 2] = new[0], new[1], new[2]
+                acc += 1
+    return acc
