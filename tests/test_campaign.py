@@ -295,6 +295,7 @@ def test_serial_campaign_does_not_import_mpi4py(tmp_path):
     code = ("import sys\nfrom kmc.cli import main\n"
             f"main(['campaign', {str(path)!r}, '-o', {str(tmp_path / 'o.zarr')!r}, '--quiet'], standalone_mode=False)\n"
             "assert 'mpi4py' not in sys.modules, 'mpi4py imported'\n")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    # cwd: not the source tree, which `python -c` would put first on sys.path
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1 replicas complete" in result.stdout

@@ -4,6 +4,7 @@ Marked ``example``: the plain ``pytest`` deselects them; ``pytest -m example tes
 """
 
 import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from kmc.testing import check_exchange_plugin, check_hop_plugin, tiny_lattices
 
 pytestmark = pytest.mark.example
 examples = pytest.importorskip("mikmc_examples", reason="pip install ./examples/plugins first")
-MIKMC = [sys.executable, "-c", "from kmc.cli import main; main()"]
+MIKMC = [os.path.join(os.path.dirname(sys.executable), "mikmc")]  # the installed console script
 SMALL = ["lattice.thickness_nm=3.0", "lattice.cells_xy=[2,2]", 'segments.0.duration="20 s"',
          'segments.1.duration="10 s"']
 
