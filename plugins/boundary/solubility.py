@@ -15,8 +15,10 @@ pushes N back in, as the sign change of the gate current at 0 V in the seed pape
 
 Defaults: d = 0.5 nm and η = 0.01 give 5 MV/cm at −25 V ("several MV/cm" in a < 1 nm EDL, seed
 paper); δ = one N layer spacing of rocksalt (2.12 Å). E_b, G, s, r, τ are model parameters to
-calibrate (issue "Reproduce the paper"); the defaults give minute-scale release and saturation of
-the electrolyte after roughly 10 minutes at −25 V for a 50 nm film.
+calibrate (``mikmc calibrate``); the defaults give minute-scale release and saturation of the
+electrolyte after roughly 10 minutes at −25 V for a 50 nm film: s = 500 ions/nm² is ≈ 19 % of
+the film's N (52.5 N/nm³ × 50 nm), so ~20 % of the film can turn metallic, the amount the ΔM_S
+of Table 1 (190–285 emu/cm³ against ≈ 1.2×10³ for a fully metallic film) calls for.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class SolubilityLimited:
     api_version = 1
 
     def __init__(self, barrier_ev: float = 0.95, solvation_ev: float = 0.10,
-                 solubility_per_nm2: float = 250.0, edl_voltage_fraction: float = 0.01,
+                 solubility_per_nm2: float = 500.0, edl_voltage_fraction: float = 0.01,
                  edl_thickness_nm: float = 0.5, release_distance_a: float = 2.12,
                  reversal_fraction: float = 0.5, reversal_time_s: float = 10.0,
                  nu0_hz: float = 1e13, charge_e: float = -3.0):
