@@ -56,6 +56,8 @@ class IonObserver:
                                  attrs={"labels": labels}),
             "n_film": FieldSpec(dtype="int64", units="ions", description="N ions in the film"),
             "n_electrolyte": FieldSpec(dtype="int64", units="ions", description="N ions released into the electrolyte"),
+            "n_surface_electrolyte": FieldSpec(dtype="int64", units="ions",
+                                               description="of these, N ions still in the near-surface electrolyte"),
             "n_profile": FieldSpec((n_l,), ("layer",), units="1",
                                    description="fraction of N sites occupied per layer, layer 0 = bottom (electrode)",
                                    attrs={"layer_z_nm": (sim.lattice.layer_z / 10.0).tolist()}),
@@ -74,6 +76,7 @@ class IonObserver:
         return {
             "time": sim.time_s, "voltage": sim.voltage_v, "field": sim.field_oe,
             "segment": sim.segment_index, "n_film": ions.n_film, "n_electrolyte": ions.n_electrolyte,
+            "n_surface_electrolyte": ions.n_surface_electrolyte,
             "n_profile": ions.n_profile(), "field_profile": ions.gap_fields_v_per_m() / 1e8,
             "events": c["events"], "exits": c["exits"], "entries": c["entries"],
             "tracer_msd": (ions.disp ** 2).mean(axis=0),

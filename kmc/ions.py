@@ -9,7 +9,7 @@ import numpy as np
 from kmc.core import hopping as core
 from kmc.core.field import gap_fields
 from kmc.core.rng import new_state
-from kmc.core.sumtree import new_tree
+from kmc.core.sumtree import new_tree, tree_set
 from kmc.plugins.hops.tables import K_B_EV, HopTables
 
 
@@ -87,7 +87,7 @@ class IonSystem:
         self.layer_n = np.bincount(lattice.layer, weights=self.occ, minlength=lattice.n_layers).astype(np.int64)
         self.layer_ref = self.layer_n.copy()
         self.tilt = np.ones((lattice.n_layers, len(dz)))
-        self.tree = new_tree(n)
+        self.tree = new_tree(n + 1)  # leaf n: escape of electrolyte N into the bulk
         self.sc = np.zeros(core.N_SC)
         self.cnt = np.zeros(core.N_CNT, dtype=np.int64)
         self.rng = new_state(seed)
@@ -133,6 +133,11 @@ class IonSystem:
                              f"({k_out}, {k_in}); they must be finite and >= 0 (Hz)")
         self.sc[core.SC_K_OUT_HZ] = k_out
         self.sc[core.SC_K_IN_HZ] = k_in if self.cnt[core.CNT_ELECTROLYTE] > 0 else 0.0
+        k_esc = float(getattr(self.boundary, "escape_rate_hz", 0.0))
+        if not (np.isfinite(k_esc) and k_esc >= 0):
+            raise ValueError(f"boundary plug-in {type(self.boundary).__name__} has escape_rate_hz = {k_esc}; "
+                             "it must be finite and >= 0 (Hz per near-surface ion)")
+        self.sc[core.SC_ESCAPE_HZ] = k_esc * self.cnt[core.CNT_ELECTROLYTE]
         self._bnd_valid_until = self.time_s + self.boundary.hold_s(self.voltage_v, self.prev_voltage_v, since)
 
     def _refresh_boundary(self) -> None:
@@ -140,6 +145,7 @@ class IonSystem:
         core.refresh_top(self.tree, self.occ, self.nocc, self.nvac, self.lattice.layer,
                          self.tables.env_static, self.tables.n_static, self.tables.base_rate_hz,
                          self.tilt, self.lattice.n_layers - 1, self.sc, self.top_sites)
+        tree_set(self.tree, self.lattice.n_sites, self.sc[core.SC_ESCAPE_HZ])
 
     def advance(self, t_stop_s: float, max_events: int = 1 << 62) -> int:
         """Run KMC until the simulated time reaches ``t_stop_s`` (s) or max_events are done.
@@ -171,6 +177,12 @@ class IonSystem:
 
     @property
     def n_electrolyte(self) -> int:
+        """N ions in the electrolyte: near the surface plus escaped into the bulk."""
+        return int(self.cnt[core.CNT_ELECTROLYTE] + self.cnt[core.CNT_BULK])
+
+    @property
+    def n_surface_electrolyte(self) -> int:
+        """N ions in the near-surface electrolyte (what the solubility limit counts)."""
         return int(self.cnt[core.CNT_ELECTROLYTE])
 
     @property
@@ -178,7 +190,7 @@ class IonSystem:
         return int(self.cnt[core.CNT_EVENTS])
 
     def counters(self) -> dict[str, int]:
-        names = ("events", "n_electrolyte", "hops", "exits", "entries", "field_refreshes")
+        names = ("events", "n_surface_electrolyte", "hops", "exits", "entries", "field_refreshes", "escapes")
         return {k: int(v) for k, v in zip(names, self.cnt)}
 
     def n_profile(self) -> np.ndarray:

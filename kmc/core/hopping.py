@@ -5,6 +5,10 @@ One leaf of the sum tree per mobile site holds the total rate of every event tha
     R_s = occ_s · k(code_s) · Σ_c nvac[s, c] · tilt[layer_s, c]      (hops into vacant neighbours)
         + [s in top layer] · (occ_s ? k_out : k_in)                   (exit to / entry from electrolyte)
 
+and one more leaf, index n_sites, holds the total rate at which N released into the near-surface
+electrolyte escapes into its bulk (``sc[SC_ESCAPE_HZ]``). ``electrolyte`` holds the ids of the
+near-surface ions at [0, cnt[CNT_ELECTROLYTE]) and of the bulk ions at its far end.
+
 ``code_s = nocc_s · n_static + env_static_s`` indexes the hop plug-in's rate table (Hz):
 ``nocc_s`` is the number of occupied mobile neighbours (kept incrementally), ``env_static_s`` a
 code of the site's fixed host environment (e.g. its number of Co neighbours). ``nvac[s, c]``
@@ -27,9 +31,9 @@ from kmc.core.rng import uniform, uniform_pos
 from kmc.core.sumtree import tree_find
 
 # index of the mutable scalars in ``sc`` (float64) and counters in ``cnt`` (int64)
-SC_TIME_S, SC_K_OUT_HZ, SC_K_IN_HZ = range(3)
-CNT_EVENTS, CNT_ELECTROLYTE, CNT_HOPS, CNT_EXITS, CNT_ENTRIES, CNT_FIELD_REFRESH = range(6)
-N_SC, N_CNT = 3, 6
+SC_TIME_S, SC_K_OUT_HZ, SC_K_IN_HZ, SC_ESCAPE_HZ = range(4)
+CNT_EVENTS, CNT_ELECTROLYTE, CNT_HOPS, CNT_EXITS, CNT_ENTRIES, CNT_FIELD_REFRESH, CNT_BULK = range(7)
+N_SC, N_CNT = 4, 7
 # why a chunk returned
 STOP_TIME, STOP_EVENTS, STOP_BOUNDARY, STOP_FROZEN = range(4)
 
@@ -115,6 +119,7 @@ def rebuild_rates(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt
     tree[:] = 0.0
     set_leaves(np.arange(occ.shape[0]), occ.shape[0], tree, occ, nocc, nvac, layer, env_static,
                n_static, base, tilt, top, sc, False)
+    tree[tree.shape[0] // 2 + occ.shape[0]] = sc[SC_ESCAPE_HZ]
     for k in range(tree.shape[0] // 2 - 1, 0, -1):
         tree[k] = tree[2 * k] + tree[2 * k + 1]
 
@@ -184,6 +189,15 @@ def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static
         sc[SC_TIME_S] += dt
         n_events += 1
         cnt[CNT_EVENTS] += 1
+        if s == occ.shape[0]:  # a near-surface electrolyte ion escapes into the bulk electrolyte
+            n_near = cnt[CNT_ELECTROLYTE]
+            i = min(int(uniform(rng) * n_near), n_near - 1)
+            ion = electrolyte[i]
+            electrolyte[i] = electrolyte[n_near - 1]
+            cnt[CNT_ELECTROLYTE] = n_near - 1
+            electrolyte[electrolyte.shape[0] - 1 - cnt[CNT_BULK]] = ion
+            cnt[CNT_BULK] += 1
+            return STOP_BOUNDARY
         ell = layer[s]
         r_s = tree[tree.shape[0] // 2 + s]
         u = uniform(rng) * r_s

@@ -12,6 +12,10 @@ the double-layer field E_EDL = η·V_eff/d on an ion of charge q crossing the re
 (W > 0 pushes N³⁻ out when V < 0). At a voltage switch the double layer overshoots and relaxes,
 V_eff(t) = V + r (V − V_prev) e^(−t/τ): at 0 V after −25 V it briefly reverses (V_eff > 0) and
 pushes N back in, as the sign change of the gate current at 0 V in the seed paper suggests.
+The limit is local: N in the near-surface electrolyte diffuses away into the bulk of the
+electrolyte (a volume far larger than the film's) with a mean time τ_esc per ion, which frees
+capacity at the surface slowly and lets a saturated film keep releasing N, at the pace of that
+escape (``escape_rate_hz`` = 1/τ_esc per near-surface ion; bulk N does not come back).
 
 Defaults: d = 0.5 nm and η = 0.01 give 5 MV/cm at −25 V ("several MV/cm" in a < 1 nm EDL, seed
 paper); δ = one N layer spacing of rocksalt (2.12 Å). E_b, G, s, r, τ are model parameters to
@@ -49,6 +53,9 @@ class SolubilityLimited:
         r, overshoot of the double layer after a voltage switch (0: none).
     reversal_time_s : float
         τ, decay time of the overshoot (s).
+    escape_time_s : float
+        τ_esc, mean time (s) for released N to leave the near-surface electrolyte for its bulk
+        (0 or inf: never).
     nu0_hz : float
         Attempt frequency (Hz).
     charge_e : float
@@ -62,7 +69,7 @@ class SolubilityLimited:
                  solubility_per_nm2: float = 500.0, edl_voltage_fraction: float = 0.01,
                  edl_thickness_nm: float = 0.5, release_distance_a: float = 2.12,
                  reversal_fraction: float = 0.5, reversal_time_s: float = 10.0,
-                 nu0_hz: float = 1e13, charge_e: float = -3.0):
+                 escape_time_s: float = 1800.0, nu0_hz: float = 1e13, charge_e: float = -3.0):
         for key, val in (("solubility_per_nm2", solubility_per_nm2), ("edl_thickness_nm", edl_thickness_nm),
                          ("reversal_time_s", reversal_time_s), ("nu0_hz", nu0_hz)):
             if not val > 0:
@@ -71,6 +78,9 @@ class SolubilityLimited:
             raise ValueError(f"edl_voltage_fraction must be in [0, 1], got {edl_voltage_fraction}")
         if reversal_fraction < 0:
             raise ValueError(f"reversal_fraction must be >= 0, got {reversal_fraction}")
+        if not escape_time_s >= 0:
+            raise ValueError(f"escape_time_s must be >= 0 (0: no escape), got {escape_time_s}")
+        self.escape_rate_hz = 0.0 if escape_time_s in (0, math.inf) else 1.0 / escape_time_s
         self.barrier_ev, self.solvation_ev = barrier_ev, solvation_ev
         self.solubility_per_nm2 = solubility_per_nm2
         self.eta, self.d_nm, self.delta_a = edl_voltage_fraction, edl_thickness_nm, release_distance_a

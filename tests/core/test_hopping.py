@@ -153,20 +153,25 @@ def test_bond_energies_give_boltzmann_distribution_of_bond_count():
     assert np.allclose(p, p_exact, atol=0.02), (p, p_exact)
 
 
-def test_bookkeeping_stays_exact_through_a_gated_run():
+@pytest.mark.parametrize("escape_time_s", [0.0, 60.0])
+def test_bookkeeping_stays_exact_through_a_gated_run(escape_time_s):
     lat = RocksaltFilm(thickness_nm=5.0, cells_xy=(2, 2)).build(1)
     ions = make_ions(lat, barrier_ev=0.75, nn_bond_ev=0.012, co_shift_ev=-0.01, seed=9,
-                     boundary=SolubilityLimited(solubility_per_nm2=200.0))
+                     boundary=SolubilityLimited(solubility_per_nm2=200.0, escape_time_s=escape_time_s))
     n0 = ions.n_ions
     ions.set_voltage(-25.0)
     ions.advance(30.0)
     ions.set_voltage(0.0)
     ions.advance(40.0)
     c = ions.counters()
-    assert c["exits"] > 0 and c["entries"] > 0
+    assert c["exits"] > 0
+    assert c["entries"] > 0 if escape_time_s == 0 else c["escapes"] > 0
     assert ions.n_film + ions.n_electrolyte == n0
     assert ions.n_electrolyte == c["exits"] - c["entries"]
-    ids = np.concatenate([ions.ion_at[ions.ion_at >= 0], ions.electrolyte[: ions.n_electrolyte]])
+    assert ions.n_electrolyte - ions.n_surface_electrolyte == c["escapes"]
+    near = ions.electrolyte[: ions.n_surface_electrolyte]
+    bulk = ions.electrolyte[len(ions.electrolyte) - c["escapes"]:]
+    ids = np.concatenate([ions.ion_at[ions.ion_at >= 0], near, bulk])
     assert np.array_equal(np.sort(ids), np.arange(n0))  # every tracer exactly once
     assert np.array_equal(ions.occ == 1, ions.ion_at >= 0)
     nocc, nvac = np.zeros_like(ions.nocc), np.zeros_like(ions.nvac)
