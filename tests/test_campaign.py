@@ -263,12 +263,12 @@ def test_resume_after_incomplete_and_missing_replicas_equals_uninterrupted(tmp_p
 
 
 def test_resume_after_sigkill_of_a_running_campaign(tmp_path):
-    path = tiny_campaign(tmp_path, replicas=6)
+    path = tiny_campaign(tmp_path, replicas=10)  # 20 replicas: the kill lands mid-way even on a slow machine
     out = tmp_path / "out.zarr"
     env = {k: v for k, v in os.environ.items() if k not in ("PMI_RANK", "PMI_SIZE", "PMI_FD")}
     cmd = [str(Path(sys.executable).parent / "mikmc"), "campaign", str(path), "-o", str(out), "--quiet"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # start-up and jit compilation can be slow under load
     while time.time() < deadline:
         done = [p for p in out.glob("points/*/replicas/*/zarr.json") if '"complete": true' in p.read_text()]
         if len(done) >= 2:
@@ -277,12 +277,12 @@ def test_resume_after_sigkill_of_a_running_campaign(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     st = cs.status(out)
-    assert 2 <= st["complete"] < 12, st
+    assert 2 <= st["complete"] < 20, st
 
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     st = cs.status(out)
-    assert st["complete"] == 12 and all(pt["summary"] for pt in st["points"])
+    assert st["complete"] == 20 and all(pt["summary"] for pt in st["points"])
     cp.run_campaign(cp.load_campaign(path), tmp_path / "reference.zarr")
     assert cs.diff_stores(tmp_path / "reference.zarr", out) == []
 

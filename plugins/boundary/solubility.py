@@ -69,7 +69,7 @@ class SolubilityLimited:
                  solubility_per_nm2: float = 500.0, edl_voltage_fraction: float = 0.01,
                  edl_thickness_nm: float = 0.5, release_distance_a: float = 2.12,
                  reversal_fraction: float = 0.5, reversal_time_s: float = 10.0,
-                 escape_time_s: float = 1800.0, nu0_hz: float = 1e13, charge_e: float = -3.0):
+                 escape_time_s: float = 3000.0, nu0_hz: float = 1e13, charge_e: float = -3.0):
         for key, val in (("solubility_per_nm2", solubility_per_nm2), ("edl_thickness_nm", edl_thickness_nm),
                          ("reversal_time_s", reversal_time_s), ("nu0_hz", nu0_hz)):
             if not val > 0:
