@@ -10,7 +10,8 @@ from kmc.core import hopping as core
 from kmc.core.field import gap_fields
 from kmc.core.rng import new_state
 from kmc.core.sumtree import new_tree, tree_set
-from kmc.plugins.hops.tables import K_B_EV, HopTables
+from kmc.plugins.hops.tables import HopTables
+from kmc.units import K_B_EV
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,7 @@ from kmc.core import spins as core
 from kmc.core.rng import new_state
 from kmc.store import FieldSpec
 
-MU_B_EMU = 9.2740100783e-21  # emu (erg/G) per Bohr magneton
-MU_B_EV_PER_T = 5.7883818060e-5  # eV/T per Bohr magneton
-TESLA_PER_OE = 1e-4  # B = μ0 H: 1 Oe of applied field is 1e-4 T
+from kmc.units import K_B_EV, MU_B_EMU, MU_B_EV_PER_T, TESLA_PER_OE  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ class Magnet:
         n = len(lattice.host)
         self.n_host = n
         self.block_sites = self.coherent_block(lattice, params.coherence_area_nm2)
-        self.kt_ev = 8.617333262e-5 * float(temperature_k) / self.block_sites
+        self.kt_ev = K_B_EV * float(temperature_k) / self.block_sites
         self.nbr = np.ascontiguousarray(lattice.host_host_nbr, dtype=np.int64)
         if self.nbr.ndim != 2:
             self.nbr = np.full((n, 0), -1, dtype=np.int64)

@@ -87,7 +87,8 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
     """
     from kmc.ions import FieldModel, IonSystem
     from kmc.plugins.boundary.closed import Closed
-    from kmc.plugins.hops.tables import K_B_EV, HopTables
+    from kmc.plugins.hops.tables import HopTables
+    from kmc.units import K_B_EV
 
     hop, label = _instance(plugin, "hops")
     for lname, lattice in tiny_lattices().items():

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 
-from kmc.plugins.hops.tables import K_B_EV
+from kmc.units import K_B_EV
 
 
 class SolubilityLimited:

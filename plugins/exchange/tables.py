@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from kmc.units import K_B_EV, MU_B_EV_PER_T  # noqa: F401 (MU_B_EV_PER_T re-exported for plug-ins)
+
 #: kT_C / J of nearest-neighbour models on the cubic lattices, by coordination number z.
 #: Ising: sc 4.5115, bcc 6.3508, fcc 9.7944 (series / MC; e.g. Domb, Adv. Phys. 9, 149 (1960)).
 #: classical Heisenberg: sc 1.443 (Peczak, Ferrenberg & Landau, PRB 43, 6087 (1991)),
@@ -23,8 +25,6 @@ CRITICAL_RATIO = {"ising": {6: 4.5115, 8: 6.3508, 12: 9.7944},
                   "heisenberg": {6: 1.443, 8: 2.054, 12: 3.18}}
 #: for other coordinations: mean field (Ising z, Heisenberg z/3) times this typical correction
 _MEAN_FIELD_CORRECTION = 0.8
-K_B_EV = 8.617333262e-5
-MU_B_EV_PER_T = 5.7883818060e-5
 AXES = {"x": (1.0, 0.0, 0.0), "y": (0.0, 1.0, 0.0), "z": (0.0, 0.0, 1.0)}
 
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmc.plugins.hops.tables import K_B_EV, HopTables
+from kmc.plugins.hops.tables import HopTables
+from kmc.units import K_B_EV
 
 
 class ArrheniusHop:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-K_B_EV = 8.617333262e-5  # Boltzmann constant, eV/K
+from kmc.units import K_B_EV  # noqa: F401 (part of the hop contract's namespace)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from kmc.ions import FieldModel
 from kmc.lattices.cubic import CubicTestLattice
 from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.solubility import SolubilityLimited
-from kmc.plugins.hops.tables import K_B_EV
+from kmc.units import K_B_EV
 from kmc.testing import make_ions, single_vacancy
 
 A = 3.0  # Å, cubic test lattice constant
