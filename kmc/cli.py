@@ -168,25 +168,19 @@ def campaign(campaign_file, output, status_of, extend, retry_failed, use_mpi, qu
     if campaign_file is None or output is None:
         _fail("usage: mikmc campaign CAMPAIGN.toml -o OUT.zarr   (or: mikmc campaign --status OUT.zarr)")
     from kmc.campaign import load_campaign, run_campaign
-    from kmc.scheduler import mpi_world
+    from kmc.scheduler import abort_world_on_error, mpi_world
 
     try:
         camp = load_campaign(campaign_file)
     except ConfigError as exc:
         _fail(f"{campaign_file}: {exc}")
     comm = mpi_world(use_mpi)
-    try:
-        report = run_campaign(camp, output, comm=comm, extend=extend, retry_failed=retry_failed,
-                              log=None if quiet else click.echo)
-    except cs.StoreMismatch as exc:
-        _fail(str(exc))
-    except BaseException:
-        if comm is not None:  # an unexpected error on one rank must not leave the others waiting
-            import traceback
-
-            traceback.print_exc()
-            comm.Abort(1)
-        raise
+    with abort_world_on_error(comm):
+        try:
+            report = run_campaign(camp, output, comm=comm, extend=extend, retry_failed=retry_failed,
+                                  log=None if quiet else click.echo)
+        except cs.StoreMismatch as exc:
+            _fail(str(exc))
     if report is not None:
         click.echo(f"done: {report.complete} replicas complete, {report.failed} failed, {report.skipped} done before; "
                    f"{report.wall_s:.1f} s; status: mikmc campaign --status {output}")

@@ -33,7 +33,7 @@ def calibrate(calibration_file, output, write_config, max_evaluations, replicas,
 
     from kmc import calibrate as kc
     from kmc.config import ConfigError
-    from kmc.scheduler import mpi_world
+    from kmc.scheduler import abort_world_on_error, mpi_world
 
     try:
         cal = kc.load_calibration(calibration_file)
@@ -44,20 +44,14 @@ def calibrate(calibration_file, output, write_config, max_evaluations, replicas,
     output = output or Path(Path(calibration_file).stem + ".zarr")
     comm = mpi_world(use_mpi)
     rank = 0 if comm is None else comm.Get_rank()
-    try:
-        result = kc.calibrate(cal, output, comm=comm, max_evaluations=max_evaluations,
-                              log=(lambda m: None) if quiet else click.echo)
-    except ValueError as exc:
-        if comm is not None:
-            comm.Abort(2)
-        _fail(str(exc))
-    except BaseException:
-        if comm is not None:  # an unexpected error on one rank must not leave the others waiting
-            import traceback
-
-            traceback.print_exc()
-            comm.Abort(1)
-        raise
+    with abort_world_on_error(comm):
+        try:
+            result = kc.calibrate(cal, output, comm=comm, max_evaluations=max_evaluations,
+                                  log=(lambda m: None) if quiet else click.echo)
+        except ValueError as exc:
+            if comm is not None:
+                comm.Abort(2)
+            _fail(str(exc))
     if rank != 0:
         return
     click.echo("")

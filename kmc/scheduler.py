@@ -12,7 +12,10 @@ only rank that calls ``on_result``.
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 from collections import deque
+from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
 #: environment variables set by mpiexec/mpirun/srun launchers (MPICH/Hydra, Open MPI, PMIx, MVAPICH)
@@ -40,6 +43,21 @@ def mpi_world(use_mpi: bool | None = None):
 
     comm = MPI.COMM_WORLD
     return comm if comm.Get_size() > 1 else None
+
+
+@contextmanager
+def abort_world_on_error(comm):
+    """Under MPI, an unexpected error on one rank prints its traceback and aborts every rank (the
+    others would otherwise wait for it forever). A clean ``sys.exit`` passes through."""
+    try:
+        yield
+    except SystemExit:
+        raise
+    except BaseException:
+        if comm is not None:
+            traceback.print_exc(file=sys.stderr)
+            comm.Abort(1)
+        raise
 
 
 def run_serial(tasks: Iterable, work: Work, on_result: OnResult) -> None:
