@@ -9,18 +9,6 @@ from click.testing import CliRunner
 from kmc import phase_id, phase_refs
 from kmc.cli import main
 
-SHORT = ["--set", "lattice.thickness_nm=3.0", "--set", "lattice.cells_xy=[2,2]",
-         "--set", 'segments.0.duration="20 s"', "--set", 'segments.1.duration="10 s"']
-
-
-@pytest.fixture(scope="module")
-def short_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ph") / "short.zarr"
-    res = CliRunner().invoke(main, ["run", "quick", "-o", str(out), "--quiet", *SHORT])
-    assert res.exit_code == 0, res.output
-    return out
-
-
 def test_formation_energies_have_sources():
     data = phase_id.formation_energies()
     assert "APPROXIMATE" in data["caveat"]

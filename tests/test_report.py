@@ -9,18 +9,6 @@ from click.testing import CliRunner
 from kmc.cli import main
 from kmc.report import PAPER_TABLE1, identify_state, table1
 
-SHORT = ["--set", "lattice.thickness_nm=3.0", "--set", "lattice.cells_xy=[2,2]",
-         "--set", 'segments.0.duration="20 s"', "--set", 'segments.1.duration="10 s"']
-
-
-@pytest.fixture(scope="module")
-def short_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("rep") / "short.zarr"
-    res = CliRunner().invoke(main, ["run", "quick", "-o", str(out), "--quiet", *SHORT])
-    assert res.exit_code == 0, res.output
-    return out
-
-
 def test_identify_state():
     assert identify_state({"source": "/x/runs/paper/high_m_1h.toml"}) == ("high", "1h")
     assert identify_state({"source": "quick.toml", "title": "Low M: gate, 3 min relaxation"}) == ("low", "3min")
