@@ -38,7 +38,7 @@ import numpy as np
 from kmc import campaign as cp
 from kmc import config as cfg
 from kmc.campaign import _canonical_json, _sha256, flatten
-from kmc.config import ConfigError
+from kmc.config import ConfigError, read_toml
 
 ATTR = "mikmc_calibration"
 CALIBRATION_KEYS = ("title", "description", "base", "replicas", "seed", "set", "parameters", "targets",
@@ -221,11 +221,7 @@ def load_calibration(path) -> Calibration:
         if not bundled.is_file():
             raise ConfigError("calibration", str(path), "no such file, nor a bundled calibration")
         path = bundled
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("calibration", str(path), f"not valid TOML ({exc})") from None
-    return from_dict(data, source=str(path), root=path.parent)
+    return from_dict(read_toml("calibration", path), source=str(path), root=path.parent)
 
 
 def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> Calibration:

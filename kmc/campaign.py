@@ -25,14 +25,13 @@ import hashlib
 import itertools
 import json
 import time
-import tomllib
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from kmc import config as cfg
-from kmc.config import ConfigError
+from kmc.config import ConfigError, read_toml
 
 CAMPAIGN_KEYS = ("title", "description", "base", "replicas", "seed", "set", "grid", "points")
 
@@ -138,11 +137,7 @@ def find_campaign(name_or_path) -> Path:
 def load_campaign(path) -> Campaign:
     """Read and check a campaign file; errors are :class:`ConfigError` naming the key."""
     path = find_campaign(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("campaign", str(path), f"not valid TOML ({exc})") from None
-    return from_dict(data, source=str(path), root=path.parent)
+    return from_dict(read_toml("campaign", path), source=str(path), root=path.parent)
 
 
 def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> Campaign:
@@ -155,7 +150,7 @@ def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> C
                                         "relative to the campaign file")
     candidate = (root or Path.cwd()) / base
     base_path = candidate if candidate.is_file() else cfg.find_protocol(base)
-    base_data = tomllib.loads(base_path.read_text())
+    base_data = cfg.read_toml("base", base_path)
 
     replicas = data.get("replicas", 1)
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:

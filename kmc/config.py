@@ -115,13 +115,18 @@ def find_protocol(name_or_path: str | None) -> Path:
                       + ", ".join(bundled))
 
 
+def read_toml(kind: str, path: Path) -> dict:
+    """Parse a TOML file; a syntax error is a :class:`ConfigError` on ``kind`` (protocol, campaign, …)."""
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(kind, str(path), f"not valid TOML ({exc})") from None
+
+
 def load(name_or_path: str | None = None, overrides: dict | None = None) -> RunConfig:
     """Read and check a protocol file (or a bundled protocol by name)."""
     path = find_protocol(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("protocol", str(path), f"not valid TOML ({exc})") from None
+    data = read_toml("protocol", path)
     if overrides:
         data = apply_overrides(data, overrides)
     return from_dict(data, source=str(path))
