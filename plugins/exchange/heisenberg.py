@@ -10,7 +10,8 @@ symmetric proposal; step ≈ 0.5 keeps acceptance reasonable deep in the ordered
 from __future__ import annotations
 
 from kmc.core.spins import heisenberg_delta_e
-from kmc.plugins.exchange.tables import AXES, SpinModel, critical_ratio, phase_exchange_ev
+from kmc.plugins.exchange.tables import (AXES, SpinModel, critical_ratio, exchange_coordination,
+                                         phase_exchange_ev)
 
 import numpy as np
 
@@ -45,10 +46,8 @@ class Heisenberg:
         self.step, self.axis = float(step), axis
 
     def build(self, lattice, phases, temperature_k: float) -> SpinModel:  # noqa: ARG002
-        z = int((lattice.host_host_nbr >= 0).sum(axis=1).max()) if lattice.host_host_nbr.size else 0
-        j = phase_exchange_ev(phases.curie_k, critical_ratio("heisenberg", z), self.j_scale)
-        j[~phases.ferromagnetic, :] = 0.0
-        j[:, ~phases.ferromagnetic] = 0.0
+        z = exchange_coordination(lattice)
+        j = phase_exchange_ev(phases.curie_k, critical_ratio("heisenberg", z), self.j_scale, phases.ferromagnetic)
         k = np.where(phases.ferromagnetic, self.anisotropy_scale * phases.anisotropy_ev, 0.0)
         model = SpinModel(name=self.name, vector=True, j_phase_ev=j, k_phase_ev=k,
                           axis=np.array(AXES[self.axis]), step=self.step, delta_e=heisenberg_delta_e)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from kmc.core.spins import ising_delta_e
-from kmc.plugins.exchange.tables import AXES, SpinModel, critical_ratio, phase_exchange_ev
+from kmc.plugins.exchange.tables import (AXES, SpinModel, critical_ratio, exchange_coordination,
+                                         phase_exchange_ev)
 
 
 class Ising:
@@ -36,10 +37,8 @@ class Ising:
         self.j_scale, self.axis = float(j_scale), axis
 
     def build(self, lattice, phases, temperature_k: float) -> SpinModel:  # noqa: ARG002
-        z = int((lattice.host_host_nbr >= 0).sum(axis=1).max()) if lattice.host_host_nbr.size else 0
-        j = phase_exchange_ev(phases.curie_k, critical_ratio("ising", z), self.j_scale)
-        j[~phases.ferromagnetic, :] = 0.0
-        j[:, ~phases.ferromagnetic] = 0.0
+        z = exchange_coordination(lattice)
+        j = phase_exchange_ev(phases.curie_k, critical_ratio("ising", z), self.j_scale, phases.ferromagnetic)
         model = SpinModel(name=self.name, vector=False, j_phase_ev=j,
                           k_phase_ev=np.zeros(len(phases.names)), axis=np.array(AXES[self.axis]),
                           step=0.0, delta_e=ising_delta_e)

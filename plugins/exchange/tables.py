@@ -37,10 +37,22 @@ def critical_ratio(model: str, z: int) -> float:
     return _MEAN_FIELD_CORRECTION * mf
 
 
-def phase_exchange_ev(curie_k: np.ndarray, ratio: float, j_scale: float) -> np.ndarray:
-    """J between phases p, q (eV): k_B √(T_p T_q) / ratio × j_scale; zero if either is paramagnetic."""
+def phase_exchange_ev(curie_k: np.ndarray, ratio: float, j_scale: float,
+                      ferromagnetic: np.ndarray | None = None) -> np.ndarray:
+    """J between phases p, q (eV): k_B √(T_p T_q) / ratio × j_scale; zero if either phase is not
+    ``ferromagnetic`` (default: those with T_C = 0)."""
     tc = np.asarray(curie_k, dtype=np.float64)
-    return j_scale * K_B_EV * np.sqrt(np.outer(tc, tc)) / ratio
+    j = j_scale * K_B_EV * np.sqrt(np.outer(tc, tc)) / ratio
+    fm = tc > 0 if ferromagnetic is None else np.asarray(ferromagnetic, dtype=bool)
+    j[~fm, :] = 0.0
+    j[:, ~fm] = 0.0
+    return j
+
+
+def exchange_coordination(lattice) -> int:
+    """Largest number of metal–metal exchange neighbours of a site (z of the kT_C/J tables)."""
+    nbr = lattice.host_host_nbr
+    return int((nbr >= 0).sum(axis=1).max()) if nbr.size else 0
 
 
 @dataclass(frozen=True)

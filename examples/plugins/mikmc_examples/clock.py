@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-from kmc.plugins.exchange.tables import AXES, SpinModel, phase_exchange_ev
+from kmc.plugins.exchange.tables import AXES, SpinModel, exchange_coordination, phase_exchange_ev
 
 
 @lru_cache(maxsize=None)
@@ -89,10 +89,8 @@ class Clock:
         self.q, self.j_scale, self.axis = int(q), float(j_scale), axis
 
     def build(self, lattice, phases, temperature_k: float) -> SpinModel:  # noqa: ARG002
-        z = int((lattice.host_host_nbr >= 0).sum(axis=1).max()) if lattice.host_host_nbr.size else 0
-        j = phase_exchange_ev(phases.curie_k, 0.8 * max(z, 1) / 2.0, self.j_scale)
-        j[~phases.ferromagnetic, :] = 0.0
-        j[:, ~phases.ferromagnetic] = 0.0
+        z = exchange_coordination(lattice)
+        j = phase_exchange_ev(phases.curie_k, 0.8 * max(z, 1) / 2.0, self.j_scale, phases.ferromagnetic)
         model = SpinModel(name=self.name, vector=True, j_phase_ev=j, k_phase_ev=np.zeros(len(phases.names)),
                           axis=np.array(AXES[self.axis]), step=0.0, delta_e=clock_delta_e(self.q))
         model.check(len(phases.names))
