@@ -28,7 +28,7 @@ from numba import njit
 
 from kmc.core.field import F_VOLTAGE_V, fill_tilt_rows, full_field, update_gaps_of_layer
 from kmc.core.rng import uniform, uniform_pos
-from kmc.core.sumtree import tree_find
+from kmc.core.sumtree import tree_find, tree_sum_parents
 
 # index of the mutable scalars in ``sc`` (float64) and counters in ``cnt`` (int64)
 SC_TIME_S, SC_K_OUT_HZ, SC_K_IN_HZ, SC_ESCAPE_HZ = range(4)
@@ -120,8 +120,7 @@ def rebuild_rates(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt
     set_leaves(np.arange(occ.shape[0]), occ.shape[0], tree, occ, nocc, nvac, layer, env_static,
                n_static, base, tilt, top, sc, False)
     tree[tree.shape[0] // 2 + occ.shape[0]] = sc[SC_ESCAPE_HZ]
-    for k in range(tree.shape[0] // 2 - 1, 0, -1):
-        tree[k] = tree[2 * k] + tree[2 * k + 1]
+    tree_sum_parents(tree)
 
 
 @njit(cache=True)

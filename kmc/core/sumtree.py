@@ -28,12 +28,18 @@ def tree_set(tree, i, value):
 
 
 @njit
+def tree_sum_parents(tree):
+    """Recompute every internal node from the leaves (O(N)), after leaves were written directly."""
+    for k in range(tree.shape[0] // 2 - 1, 0, -1):
+        tree[k] = tree[2 * k] + tree[2 * k + 1]
+
+
+@njit
 def tree_rebuild(tree, leaves):
     p = tree.shape[0] // 2
     tree[p:] = 0.0
     tree[p:p + leaves.shape[0]] = leaves
-    for k in range(p - 1, 0, -1):
-        tree[k] = tree[2 * k] + tree[2 * k + 1]
+    tree_sum_parents(tree)
 
 
 @njit
