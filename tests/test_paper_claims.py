@@ -1,0 +1,74 @@
+"""The seed paper's claims 1, 3 and 5 (docs/paper.md), checked qualitatively on a reduced film.
+
+One run of the bundled ``paper/reduced_high_m`` protocol (20 nm, 2 × 2 cells, the High M gating
+times scaled by 20/50, about 10 s) with the documented default parameters.
+"""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from kmc.cli import main
+from kmc.report import segment_end_frames
+from kmc.store import open_run, read_frames
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("claims") / "reduced_high_m.zarr"
+    res = CliRunner().invoke(main, ["run", "paper/reduced_high_m", "-o", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    group = open_run(out)
+    data = read_frames(group)
+    data["ends"] = segment_end_frames(np.asarray(data["segment"]))
+    data["attrs"] = dict(group.attrs)
+    return data
+
+
+def thirds(profile):
+    """Mean N occupancy of the bottom (electrode side), middle and top (electrolyte side) thirds."""
+    n = len(profile) // 3
+    return np.array([profile[:n].mean(), profile[n:-n].mean(), profile[-n:].mean()])
+
+
+def test_claim1_gating_raises_ms_relaxation_lowers_it_cycles_potentiate(run):
+    ms, ends, volts = run["saturation_magnetization"], run["ends"], run["voltage"]
+    gate_end, relax_end = ends[0], ends[1]
+    assert ms[0] == 0.0                                   # the nitride starts non-magnetic
+    assert ms[gate_end] > 200.0                           # field-on gating at -25 V raises M_S
+    assert ms[relax_end] < ms[gate_end]                   # 0 V lowers it (relaxation)
+    # every 0 V half-cycle of the zero-field cycles lowers M_S, every -25 V half raises it ...
+    for prev, end in zip(ends[1:-1], ends[2:]):
+        if volts[end] == 0:
+            assert ms[end] < ms[prev], (prev, end)
+        else:
+            assert ms[end] > ms[prev], (prev, end)
+    # ... and the cycles give net potentiation
+    assert ms[-1] > ms[relax_end] + 100.0
+
+
+def test_claim3_zero_field_cycles_raise_mr_above_field_on_ms(run):
+    m, ms, ends, field = run["magnetization"], run["saturation_magnetization"], run["ends"], run["field"]
+    gate_end, relax_end = ends[0], ends[1]
+    assert np.all(field[relax_end + 1:] == 0)
+    mr_first = m[relax_end + 1]                            # remanence at the first zero-field frame
+    assert m[-1] > mr_first + 100.0                        # the cycles raise M_R at zero field
+    assert m[-1] > ms[gate_end]                            # M_R after cycling > M_S after field-on gating
+
+
+def test_claim5_depth_reversal_and_pile_up_under_the_surface(run):
+    prof, t, ends = np.asarray(run["n_profile"]), np.asarray(run["time"]), run["ends"]
+    early = int(np.searchsorted(t, 30.0))                 # Low M of this film: 30 s of gating
+    low, high = thirds(prof[early]), thirds(prof[ends[0]])
+    assert low[2] < low[0] - 0.1                          # Low M: depleted at the top
+    assert high[0] < high[2] - 0.5                        # High M: depleted at the bottom ...
+    assert high[2] > 0.9                                  # ... with N piled up under the surface
+    # the reversal follows saturation of the near-surface electrolyte
+    capacity = run["attrs"]["config"]["boundary"]["solubility_per_nm2"] * run["attrs"]["film"]["area_nm2"]
+    n_surf = np.asarray(run["n_surface_electrolyte"])
+    assert n_surf[early] < 0.3 * capacity < 0.8 * capacity < n_surf[ends[0]]
+    # N is conserved: film + electrolyte = all N sites of the pristine film
+    total = np.asarray(run["n_film"]) + np.asarray(run["n_electrolyte"])
+    assert np.all(total == total[0])
