@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kmc.protocol import parse_duration_s
 from kmc.summary import segment_end_frames
 
 #: seed paper, Table 1 (emu/cm³ and %)
@@ -38,8 +39,25 @@ PAPER_AREA_NM2 = 25e12          # 5 × 5 mm²
 E_CHARGE_C = 1.602176634e-19
 
 
+#: the paper's conditioning times (s) and relaxation times (s) -> state names
+GATE_STATES = {240: "low", 480: "mid", 960: "high"}
+RELAX_STATES = {180: "3min", 3600: "1h"}
+
+
 def identify_state(attrs: dict) -> tuple[str | None, str | None]:
-    """('low'|'mid'|'high', '3min'|'1h') from the store's source path or title; (None, None) if unknown."""
+    """('low'|'mid'|'high', '3min'|'1h'|'field-on') of a run; (None, None) if it is not a paper protocol.
+
+    From the resolved segments when they have the paper's shape (gating 4/8/16 min at −25 V, 0 V for
+    3 min or 1 h, then cycles: at zero field, or 'field-on' if every cycle is under field), so that
+    campaign points varying the durations are told apart; else from the source file name or title.
+    """
+    segs = (attrs.get("config") or {}).get("segments") or []
+    if len(segs) >= 3 and segs[0].get("voltage_v", 0) < 0 and segs[1].get("voltage_v") == 0:
+        state = GATE_STATES.get(round(parse_duration_s(segs[0]["duration"])))
+        relax = RELAX_STATES.get(round(parse_duration_s(segs[1]["duration"])))
+        if state and relax:
+            field_on = all(seg.get("field_oe", 0) != 0 for seg in segs[2:])
+            return state, "field-on" if field_on else relax
     src = Path(str(attrs.get("source") or "")).stem.lower()
     m = re.search(r"(low|mid|high)_m_(3min|1h)", src)
     if m:
@@ -162,8 +180,8 @@ def table_markdown(results: list[RunResult]) -> str:
         pm = pm or {"dMS": "", "dMR": "", "ratio": ""}
         paper = PAPER_TABLE1.get(s)
         p_ms = paper["dMS"] if paper else math.nan
-        p_mr = paper["dMR"][relax] if paper and relax else math.nan
-        p_ra = paper["ratio"][relax] if paper and relax else math.nan
+        p_mr = paper["dMR"].get(relax, math.nan) if paper else math.nan      # no ΔM_R for field-on cycles
+        p_ra = paper["ratio"].get(relax, math.nan) if paper else math.nan
         state = f"{STATE_NAMES[s]}, {relax}" if s else "unknown"
         rows.append(f"| {r.name} | {state} | {'yes' if r.complete else '**NO**'} | {_f(t1['dMS'])}{pm['dMS']} | "
                     f"{_f(p_ms)} | {_rel(t1['dMS'], p_ms)} | {_f(t1['dMR'])}{pm['dMR']} | {_f(p_mr)} | "

@@ -16,6 +16,20 @@ def test_identify_state():
     assert PAPER_TABLE1["mid"]["ratio"]["1h"] == 13.7
 
 
+@pytest.mark.parametrize("state", ["low", "mid", "high"])
+@pytest.mark.parametrize("relax", ["3min", "1h", "field-on"])
+def test_paper_protocols_are_identified_by_their_segments(state, relax):
+    """The bundled protocol and the paper campaign's point for each state, from segments alone."""
+    from kmc.campaign import find_campaign, load_campaign
+    from kmc.config import load
+
+    name = f"paper/{state}_m_{relax.replace('-', '_')}"
+    assert identify_state({"config": load(name).resolved()}) == (state, relax)
+    camp = load_campaign(find_campaign("paper"))
+    found = [p for p in range(camp.n_points) if identify_state({"config": camp.config(p).resolved()}) == (state, relax)]
+    assert len(found) == 1
+
+
 def test_table1_definition():
     # gate (field), relax (field), zero-field gate
     data = {"time": np.arange(6.0), "segment": np.array([0, 0, 1, 1, 2, 2]),
