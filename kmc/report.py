@@ -176,7 +176,7 @@ def table_markdown(results: list[RunResult]) -> str:
         if r.replicas and len(r.replicas) > 1:
             stats = {k: _mean_se([x[k] for x in r.replicas]) for k in ("dMS", "dMR", "ratio")}
             t1 = {k: v[0] for k, v in stats.items()}
-            pm = {k: f" ± {_f(v[1])}" for k, v in stats.items()}
+            pm = {k: f" ± {_f(v[1])}" if math.isfinite(v[1]) else "" for k, v in stats.items()}
         pm = pm or {"dMS": "", "dMR": "", "ratio": ""}
         paper = PAPER_TABLE1.get(s)
         p_ms = paper["dMS"] if paper else math.nan
