@@ -116,7 +116,10 @@ def _propose(i, spins, step, rng, new):
 
 
 # --- sweeps -------------------------------------------------------------------------------------
-@njit(cache=True)
+# Not cached (cache=False): a kernel that takes a dispatcher argument cannot be cached safely; numba
+# re-pickles the on-disk index, whose keys hold the dispatcher types of other processes' plug-ins,
+# and fails with 'ReferenceError: underlying object has vanished' (numba issue #2956).
+@njit
 def sweep_ising(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, delta_e, sequential=False):
     """``n_attempts`` Metropolis flips at sites drawn from ``active``; returns the number accepted.
 
@@ -157,7 +160,7 @@ def sweep_ising(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, delta_e, seq
     return acc
 
 
-@njit(cache=True)
+@njit  # not cached: see sweep_ising
 def sweep_vector(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, delta_e,
                  sequential=False):
     """``n_attempts`` Metropolis moves of classical unit spins (n_host, 3); returns the number accepted.
