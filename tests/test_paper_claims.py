@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from kmc.cli import main
-from kmc.report import segment_end_frames
+from kmc.paper_claims import claim_numbers
 from kmc.store import open_run, read_frames
+from kmc.summary import depth_thirds, segment_end_frames
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +25,8 @@ def run(tmp_path_factory):
     data = read_frames(group)
     data["ends"] = segment_end_frames(np.asarray(data["segment"]))
     data["attrs"] = dict(group.attrs)
+    data["claims"] = claim_numbers(data, data["attrs"])
     return data
-
-
-def thirds(profile):
-    """Mean N occupancy of the bottom (electrode side), middle and top (electrolyte side) thirds."""
-    n = len(profile) // 3
-    return np.array([profile[:n].mean(), profile[n:-n].mean(), profile[-n:].mean()])
 
 
 def test_claim1_gating_raises_ms_relaxation_lowers_it_cycles_potentiate(run):
@@ -47,6 +43,8 @@ def test_claim1_gating_raises_ms_relaxation_lowers_it_cycles_potentiate(run):
             assert ms[end] > ms[prev], (prev, end)
     # ... and the cycles give net potentiation
     assert ms[-1] > ms[relax_end] + 100.0
+    claims = run["claims"]                                # the same, as mikmc report states them
+    assert claims["relax_pct"] < 0 and claims["cycle_relax_lowers"] == 1.0 and claims["potentiation"] > 100.0
 
 
 def test_claim3_zero_field_cycles_raise_mr_above_field_on_ms(run):
@@ -56,12 +54,13 @@ def test_claim3_zero_field_cycles_raise_mr_above_field_on_ms(run):
     mr_first = m[relax_end + 1]                            # remanence at the first zero-field frame
     assert m[-1] > mr_first + 100.0                        # the cycles raise M_R at zero field
     assert m[-1] > ms[gate_end]                            # M_R after cycling > M_S after field-on gating
+    assert run["claims"]["mr_over_gate_ms"] == pytest.approx(m[-1] / ms[gate_end])
 
 
 def test_claim5_depth_reversal_and_pile_up_under_the_surface(run):
     prof, t, ends = np.asarray(run["n_profile"]), np.asarray(run["time"]), run["ends"]
     early = int(np.searchsorted(t, 30.0))                 # Low M of this film: 30 s of gating
-    low, high = thirds(prof[early]), thirds(prof[ends[0]])
+    low, high = np.array(depth_thirds(prof[early])), np.array(depth_thirds(prof[ends[0]]))
     assert low[2] < low[0] - 0.1                          # Low M: depleted at the top
     assert high[0] < high[2] - 0.5                        # High M: depleted at the bottom ...
     assert high[2] > 0.9                                  # ... with N piled up under the surface
@@ -69,6 +68,7 @@ def test_claim5_depth_reversal_and_pile_up_under_the_surface(run):
     capacity = run["attrs"]["config"]["boundary"]["solubility_per_nm2"] * run["attrs"]["film"]["area_nm2"]
     n_surf = np.asarray(run["n_surface_electrolyte"])
     assert n_surf[early] < 0.3 * capacity < 0.8 * capacity < n_surf[ends[0]]
+    assert run["claims"]["saturation"] == pytest.approx(n_surf[ends[0]] / capacity)
     # N is conserved: film + electrolyte = all N sites of the pristine film
     total = np.asarray(run["n_film"]) + np.asarray(run["n_electrolyte"])
     assert np.all(total == total[0])

@@ -66,3 +66,25 @@ def test_incomplete_store_flagged(short_run, tmp_path):
         assert "WARNING" in md and "INCOMPLETE" in md and "**NO**" in md
     finally:
         g.attrs["complete"] = True
+
+
+def test_claim_numbers_of_a_constructed_run():
+    from kmc.paper_claims import claim_numbers
+
+    # gate 8 min under field (frames every 2 min), relax, zero-field gate, relax, gate
+    t = np.array([0, 120, 240, 360, 480, 600, 720, 840, 960.0])
+    seg = np.array([0, 0, 0, 0, 0, 1, 2, 3, 4])
+    volts = np.array([-25, -25, -25, -25, -25, 0, -25, 0, -25.0])
+    field = np.array([1e4, 1e4, 1e4, 1e4, 1e4, 1e4, 0, 0, 0])
+    ms = np.array([0, 10, 20, 40, 60, 54, 90, 80, 120.0])
+    m = np.array([0, 10, 20, 40, 60, 54, 50, 45, 75.0])
+    prof = np.tile(np.linspace(0.1, 0.9, 9), (9, 1))
+    data = {"time": t, "segment": seg, "voltage": volts, "field": field, "saturation_magnetization": ms,
+            "magnetization": m, "n_profile": prof, "n_surface_electrolyte": np.full(9, 30)}
+    attrs = {"config": {"boundary": {"solubility_per_nm2": 50.0}}, "film": {"area_nm2": 1.2}}
+    c = claim_numbers(data, attrs)
+    assert c["gate_ms"] == 60 and c["relax_pct"] == pytest.approx(-10.0)
+    assert c["cycle_relax_lowers"] == 1.0 and c["potentiation"] == pytest.approx(66.0)
+    assert c["mr_final"] == 75 and c["mr_over_gate_ms"] == pytest.approx(1.25)
+    assert c["thirds"] == pytest.approx((0.2, 0.5, 0.8)) and c["saturation"] == pytest.approx(0.5)
+    assert c["slopes"] == pytest.approx([20 / 4, 40 / 4])       # M_S 0 -> 20 -> 60 over two 4 min blocks
