@@ -44,11 +44,11 @@ def claim_numbers(data: dict, attrs: dict) -> dict:
     mr_final = float(m[-1]) if field[-1] == 0 else math.nan
     return {
         "gate_ms": float(ms[gate]),
-        "relax_pct": 100.0 * (ms[relax] - ms[gate]) / ms[gate] if ms[gate] else math.nan,
+        "relax_pct": float(100.0 * (ms[relax] - ms[gate]) / ms[gate]) if ms[gate] else math.nan,
         "cycle_relax_lowers": float(np.mean([ms[b] < ms[a] for a, b in halves])) if halves else math.nan,
         "potentiation": float(ms[-1] - ms[relax]),
         "mr_final": mr_final,
-        "mr_over_gate_ms": mr_final / ms[gate] if ms[gate] else math.nan,
+        "mr_over_gate_ms": mr_final / float(ms[gate]) if ms[gate] else math.nan,
         "thirds": depth_thirds(np.asarray(data["n_profile"], float)[gate]),
         "saturation": float(data["n_surface_electrolyte"][gate]) / capacity if capacity else math.nan,
         "slopes": (np.diff(ms_at) / (SLOPE_BLOCK_S / 60.0)).tolist(),

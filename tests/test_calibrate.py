@@ -123,5 +123,7 @@ def test_table1_targets_from_paper_protocol_names():
     names = [t.name for t in cal.targets]
     assert len(cal.bases) == 6 and len(names) == 9
     assert {t.quantity for t in cal.targets} == {"delta_ms", "delta_mr"}
+    fast = kc.load_calibration("table1_fast")          # the fit behind the bundled defaults
+    assert len(fast.bases) == 3 and [t.quantity for t in fast.targets] == ["delta_ms"] * 3
     with pytest.raises(ConfigError):
         kc.from_dict({"base": "quick", "parameters": {"hops.barrier_ev": {"start": 0.7, "lower": 0.6, "upper": 0.8}}})
