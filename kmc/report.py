@@ -200,8 +200,8 @@ def claims_markdown(results: list[RunResult]) -> str:
             "M_R final | M_R final / M_S end of gating | N bottom/middle/top third, end of gating | "
             "electrolyte saturation | dM_S/dt per 4 min block of gating |", "|" + "---|" * 11]
 
-    def cell(key, fmt="{:.0f}", index=None):
-        vals = [c[key] if index is None else c[key][index] for c in r.claims
+    def cell(claims, key, fmt="{:.0f}", index=None):
+        vals = [c[key] if index is None else c[key][index] for c in claims
                 if key in c and (index is None or len(c[key]) > index)]
         mean, se = _mean_se(vals)
         return _f(mean, fmt) + (f" ± {_f(se, fmt.replace('+', ''))}" if math.isfinite(se) else "")
@@ -212,11 +212,12 @@ def claims_markdown(results: list[RunResult]) -> str:
         s, relax = r.state
         state = f"{STATE_NAMES[s]}, {relax}" if s else "unknown"
         n_blocks = min(len(c.get("slopes", [])) for c in r.claims if c)
-        thirds = " / ".join(cell("thirds", "{:.2f}", i) for i in range(3))
-        slopes = ", ".join(cell("slopes", "{:.1f}", i) for i in range(n_blocks))
-        rows.append(f"| {r.name} | {state} | {cell('gate_ms')} | {cell('relax_pct', '{:+.1f}')} % | "
-                    f"{cell('cycle_relax_lowers', '{:.2f}')} | {cell('potentiation')} | {cell('mr_final')} | "
-                    f"{cell('mr_over_gate_ms', '{:.2f}')} | {thirds} | {cell('saturation', '{:.2f}')} | {slopes} |")
+        c = r.claims
+        thirds = " / ".join(cell(c, "thirds", "{:.2f}", i) for i in range(3))
+        slopes = ", ".join(cell(c, "slopes", "{:.1f}", i) for i in range(n_blocks))
+        rows.append(f"| {r.name} | {state} | {cell(c, 'gate_ms')} | {cell(c, 'relax_pct', '{:+.1f}')} % | "
+                    f"{cell(c, 'cycle_relax_lowers', '{:.2f}')} | {cell(c, 'potentiation')} | {cell(c, 'mr_final')} | "
+                    f"{cell(c, 'mr_over_gate_ms', '{:.2f}')} | {thirds} | {cell(c, 'saturation', '{:.2f}')} | {slopes} |")
     return "\n".join(rows)
 
 
