@@ -190,6 +190,12 @@ def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> C
         if key in seen:
             raise ConfigError(f"points[{i}]", point, f"same as point {seen[key]}; each point must be distinct")
         seen[key] = i
+    for i, point in enumerate(points):  # every point's protocol must load: unknown keys, bad values
+        try:
+            cfg.from_dict(cfg.apply_overrides(base_data, {**fixed, **point}), source=str(base_path))
+        except ConfigError as exc:
+            what = ", ".join(f"{k} = {v!r}" for k, v in point.items()) or "the [set] table"
+            raise ConfigError(f"points[{i}]", cfg.MISSING, f"({what}) {exc}") from None
     return Campaign(base=base, base_path=base_path, base_sha256=_sha256(base_data), seed=seed,
                     replicas=replicas, points=points, fixed=fixed, title=str(data.get("title", Path(source).stem)),
                     description=str(data.get("description", "")), source=source)

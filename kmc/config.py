@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -32,6 +33,12 @@ RUN_KEYS = {"temperature_k": 300.0, "seed": 42, "frame_interval_s": 10.0}
 SEGMENT_KEYS = ("label", "voltage_v", "field_oe", "field_end_oe", "duration")
 TOP_KEYS = {"title", "description", "run", "segments"}
 DEFAULT_PROTOCOL = "paper/high_m_3min"
+#: most frames one run may record (each frame is kept in memory until the run ends)
+MAX_FRAMES = 1_000_000
+
+
+#: a ConfigError whose key has no value at all (missing from the file)
+MISSING = object()
 
 
 class ConfigError(ValueError):
@@ -39,7 +46,27 @@ class ConfigError(ValueError):
 
     def __init__(self, key: str, value, allowed: str):
         self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"{key} = {value!r}: {allowed}")
+        super().__init__(f"{key}: {allowed}" if value is MISSING else f"{key} = {value!r}: {allowed}")
+
+
+def check_number(key: str, value, lo: float | None = None, hi: float | None = None, *, integer: bool = False,
+                 unit: str = "") -> float:
+    """``value`` as a finite number (int or float, not bool) within [lo, hi]; else a ConfigError on ``key``."""
+    kind = "an integer" if integer else "a number"
+    rng = ""
+    if lo is not None and hi is not None:
+        rng = f" in [{lo:g}, {hi:g}]"
+    elif lo is not None:
+        rng = f" >= {lo:g}"
+    elif hi is not None:
+        rng = f" <= {hi:g}"
+    allowed = f"must be {kind}{rng}{' ' + unit if unit else ''}"
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if not ok_type or isinstance(value, bool):
+        raise ConfigError(key, value, allowed)
+    if not math.isfinite(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(key, value, allowed)
+    return value
 
 
 @dataclass
@@ -107,6 +134,8 @@ def find_protocol(name_or_path: str | None) -> Path:
     path = Path(name)
     if path.is_file():
         return path
+    if path.is_dir():
+        raise ConfigError("protocol", name, "is a directory; give a TOML file or a bundled protocol name")
     bundled = bundled_protocols()
     key = name.removesuffix(".toml")
     if key in bundled:
@@ -116,11 +145,22 @@ def find_protocol(name_or_path: str | None) -> Path:
 
 
 def read_toml(kind: str, path: Path) -> dict:
-    """Parse a TOML file; a syntax error is a :class:`ConfigError` on ``kind`` (protocol, campaign, …)."""
+    """Parse a TOML file; any failure (unreadable, not UTF-8 text, bad TOML, empty) is a
+    :class:`ConfigError` on ``kind`` (protocol, campaign, …) naming the file."""
     try:
-        return tomllib.loads(Path(path).read_text())
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(kind, str(path), f"not a UTF-8 text file (byte {exc.start}); "
+                          "expected a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(kind, str(path), f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(kind, str(path), f"not valid TOML ({exc})") from None
+    if not data:
+        raise ConfigError(kind, str(path), "the file is empty (no TOML keys)")
+    return data
 
 
 def load(name_or_path: str | None = None, overrides: dict | None = None) -> RunConfig:
@@ -137,25 +177,35 @@ def apply_overrides(data: dict, overrides: dict) -> dict:
     data = copy.deepcopy(data)
     for dotted, value in overrides.items():
         parts = dotted.split(".")
+        if not all(parts):
+            raise ConfigError(dotted, value, "not a dotted config key (e.g. hops.barrier_ev)")
         node = data
-        for p in parts[:-1]:
-            if p.isdigit() and isinstance(node, list):
-                node = node[int(p)]
+        for k, p in enumerate(parts):
+            last = k == len(parts) - 1
+            where = ".".join(parts[:k + 1])
+            if isinstance(node, list):
+                if not p.isdigit() or int(p) >= len(node):
+                    raise ConfigError(dotted, value, f"{where}: no such list entry (the list has "
+                                      f"{len(node)}, counted from 0)")
+                if last:
+                    node[int(p)] = value
+                else:
+                    node = node[int(p)]
+            elif isinstance(node, dict):
+                if last:
+                    node[p] = value
+                else:
+                    node = node.setdefault(p, {})
             else:
-                node = node.setdefault(p, {})
-        last = parts[-1]
-        if last.isdigit() and isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
+                raise ConfigError(dotted, value, f"{'.'.join(parts[:k])} is a value, not a table")
     return data
 
 
 def _plugin_spec(section: str, data: dict) -> PluginSpec:
     group, default = PLUGIN_SECTIONS[section]
-    table = dict(data.get(section, {}))
     if not isinstance(data.get(section, {}), dict):
-        raise ConfigError(section, data[section], "must be a table")
+        raise ConfigError(section, data[section], "must be a table, e.g. [lattice] thickness_nm = 50")
+    table = dict(data.get(section, {}))
     name = table.pop("name", default)
     try:
         cls = plugins.load(group, name)
@@ -169,9 +219,13 @@ def _plugin_spec(section: str, data: dict) -> PluginSpec:
             raise ConfigError(f"{section}.{key}", value, f"unknown key for {section} plug-in {name!r}; "
                               f"allowed: {', '.join(['name', *params])}")
         default = params[key]
-        if isinstance(default, (int, float)) and not isinstance(default, bool):
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise ConfigError(f"{section}.{key}", value, "must be a number")
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{section}.{key}", value, "must be true or false")
+        elif isinstance(default, (int, float)):
+            check_number(f"{section}.{key}", value)  # ranges: the plug-in's constructor checks them
+        elif isinstance(default, (list, tuple)):
+            _check_sequence(f"{section}.{key}", value, default)
         params[key] = list(value) if isinstance(value, tuple) else value
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
     spec = PluginSpec(section, group, name, cls, params)
@@ -180,6 +234,15 @@ def _plugin_spec(section: str, data: dict) -> PluginSpec:
     except (ValueError, TypeError) as exc:
         raise ConfigError(section, table, str(exc)) from None
     return spec
+
+
+def _check_sequence(key: str, value, default) -> None:
+    """A list override of a list default: same length, each entry a finite number of the same kind."""
+    if not isinstance(value, (list, tuple)) or len(value) != len(default):
+        raise ConfigError(key, value, f"must be a list of {len(default)} values, like the default {list(default)}")
+    for i, (v, d) in enumerate(zip(value, default)):
+        if isinstance(d, (int, float)) and not isinstance(d, bool):
+            check_number(f"{key}[{i}]", v, integer=isinstance(d, int))
 
 
 def _plain_section(section: str, data: dict):
@@ -191,8 +254,7 @@ def _plain_section(section: str, data: dict):
     for key, value in table.items():
         if key not in allowed:
             raise ConfigError(f"{section}.{key}", value, f"unknown key; allowed: {', '.join(sorted(allowed))}")
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ConfigError(f"{section}.{key}", value, "must be a number")
+        check_number(f"{section}.{key}", value)
     try:
         return cls(**table)
     except (ValueError, TypeError) as exc:
@@ -200,9 +262,10 @@ def _plain_section(section: str, data: dict):
 
 
 def _segments(data: dict) -> list[Segment]:
-    raw = data.get("segments")
+    raw = data.get("segments", MISSING)
     if not isinstance(raw, list) or not raw:
-        raise ConfigError("segments", raw, "a protocol needs at least one [[segments]] entry")
+        raise ConfigError("segments", raw, "a protocol needs at least one [[segments]] table, e.g. "
+                          "[[segments]] voltage_v = -25.0, duration = \"16 min\"")
     out = []
     for i, seg in enumerate(raw):
         where = f"segments[{i}]"
@@ -212,7 +275,7 @@ def _segments(data: dict) -> list[Segment]:
             if key not in SEGMENT_KEYS:
                 raise ConfigError(f"{where}.{key}", seg[key], f"unknown key; allowed: {', '.join(SEGMENT_KEYS)}")
         if "duration" not in seg:
-            raise ConfigError(f"{where}.duration", None, "required, e.g. \"16 min\"")
+            raise ConfigError(f"{where}.duration", MISSING, "required, e.g. \"16 min\"")
         try:
             duration = parse_duration_s(seg["duration"])
         except ValueError as exc:
@@ -220,12 +283,14 @@ def _segments(data: dict) -> list[Segment]:
         nums = {}
         for key, default in (("voltage_v", 0.0), ("field_oe", 0.0), ("field_end_oe", None)):
             v = seg.get(key, default)
-            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
-                raise ConfigError(f"{where}.{key}", v, "must be a number")
+            if v is not None:
+                lim = 1000.0 if key == "voltage_v" else 1e7
+                check_number(f"{where}.{key}", v, -lim, lim, unit="V" if key == "voltage_v" else "Oe")
             nums[key] = None if v is None else float(v)
-        if abs(nums["voltage_v"]) > 1000:
-            raise ConfigError(f"{where}.voltage_v", nums["voltage_v"], "must be within ±1000 V")
-        out.append(Segment(label=str(seg.get("label", f"segment {i}")), duration_s=duration, **nums))
+        label = seg.get("label", f"segment {i}")
+        if not isinstance(label, str):
+            raise ConfigError(f"{where}.label", label, "must be a string")
+        out.append(Segment(label=label, duration_s=duration, **nums))
     return out
 
 
@@ -242,17 +307,23 @@ def from_dict(data: dict, source: str = "<dict>") -> RunConfig:
         if key not in RUN_KEYS and key != "frame_interval":
             raise ConfigError(f"run.{key}", run[key], f"unknown key; allowed: {', '.join(RUN_KEYS)}")
     temperature = run.get("temperature_k", RUN_KEYS["temperature_k"])
-    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or not 0 < temperature < 5000:
-        raise ConfigError("run.temperature_k", temperature, "must be a number in (0, 5000) K")
+    check_number("run.temperature_k", temperature, 0.01, 5000.0, unit="K")
     seed = run.get("seed", RUN_KEYS["seed"])
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError("run.seed", seed, "must be an integer >= 0")
+    check_number("run.seed", seed, 0, 2 ** 63 - 1, integer=True)
+    interval_key = "frame_interval" if "frame_interval" in run else "frame_interval_s"
+    interval_raw = run.get(interval_key, RUN_KEYS["frame_interval_s"])
     try:
-        interval = parse_duration_s(run.get("frame_interval", run.get("frame_interval_s", RUN_KEYS["frame_interval_s"])))
+        interval = parse_duration_s(interval_raw)
     except ValueError as exc:
-        raise ConfigError("run.frame_interval_s", run.get("frame_interval_s"), str(exc)) from None
+        raise ConfigError(f"run.{interval_key}", interval_raw, str(exc)) from None
+    segments = _segments(data)
+    n_frames = sum(math.ceil(sg.duration_s / interval - 1e-9) for sg in segments) + 1
+    if n_frames > MAX_FRAMES:
+        raise ConfigError(f"run.{interval_key}", interval_raw, f"gives {n_frames:,} frames for "
+                          f"{sum(sg.duration_s for sg in segments):g} s of protocol; at most {MAX_FRAMES:,} "
+                          "(choose a longer frame interval)")
     specs = {section: _plugin_spec(section, data) for section in PLUGIN_SECTIONS}
     sections = {section: _plain_section(section, data) for section in PLAIN_SECTIONS}
     return RunConfig(title=str(data.get("title", Path(source).stem)), plugins=specs, sections=sections,
                      temperature_k=float(temperature), seed=seed, frame_interval_s=interval,
-                     segments=_segments(data), source=source, description=str(data.get("description", "")))
+                     segments=segments, source=source, description=str(data.get("description", "")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -23,8 +24,8 @@ def parse_duration_s(value) -> float:
             raise ValueError(f"{value!r} is not a duration; use a number with one of the units "
                              f"{', '.join(_UNITS_S)} (e.g. \"16 min\")")
         seconds = float(m.group(1)) * _UNITS_S[m.group(2)]
-    if not seconds > 0:
-        raise ValueError(f"duration must be > 0, got {value!r}")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"duration must be a finite number of seconds > 0, got {value!r}")
     return seconds
 
 

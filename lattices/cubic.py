@@ -34,6 +34,11 @@ class CubicTestLattice:
             raise ValueError(f"cells must be three integers >= 1, got {cells}")
         self.kind, self.cells, self.a, self.periodic_z = kind, tuple(cells), lattice_constant_a, periodic_z
 
+    def estimate_sites(self) -> tuple[int, int]:
+        """(mobile sites, host sites) that :meth:`build` would make, without building."""
+        per_cell = {"sc": 1, "bcc": 2, "fcc": 4}[self.kind]
+        return per_cell * self.cells[0] * self.cells[1] * self.cells[2], 0
+
     def build(self, seed: int) -> Lattice:  # noqa: ARG002 - no randomness in a test lattice
         if self.kind == "sc":
             cell = Atoms("N", cell=[self.a] * 3, pbc=True)

@@ -47,8 +47,17 @@ class RocksaltFilm:
         self.a = float(lattice_constant_a)
         self.co_fraction = float(co_fraction)
 
+    def layers_of_cells(self) -> int:
+        """Cubic cells along z (the film normal)."""
+        return max(1, int(round(self.thickness_nm * 10.0 / self.a)))
+
+    def estimate_sites(self) -> tuple[int, int]:
+        """(mobile N sites, metal host sites) that :meth:`build` would make, without building."""
+        n = 4 * self.cells_xy[0] * self.cells_xy[1] * self.layers_of_cells()
+        return n, n
+
     def build(self, seed: int) -> Lattice:
-        nz = max(1, int(round(self.thickness_nm * 10.0 / self.a)))
+        nz = self.layers_of_cells()
         atoms = bulk("FeN", self.structure, a=self.a, cubic=True).repeat((*self.cells_xy, nz))
         atoms.pbc = (True, True, False)
         symbols = np.array(atoms.get_chemical_symbols())

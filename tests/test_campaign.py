@@ -37,10 +37,20 @@ def tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.72, 0.78]',
 # --- file format ------------------------------------------------------------------------------
 
 def test_grid_is_a_cartesian_product_first_key_slowest_then_explicit_points():
-    c = cp.from_dict({"base": "quick", "grid": {"a.x": [1, 2], "b.y": ["p", "q", "r"]},
-                      "points": [{"a.x": 9}]})
-    assert c.points == [{"a.x": 1, "b.y": "p"}, {"a.x": 1, "b.y": "q"}, {"a.x": 1, "b.y": "r"},
-                        {"a.x": 2, "b.y": "p"}, {"a.x": 2, "b.y": "q"}, {"a.x": 2, "b.y": "r"}, {"a.x": 9}]
+    a, b = "hops.barrier_ev", "segments.0.label"
+    c = cp.from_dict({"base": "quick", "grid": {a: [1, 2], b: ["p", "q", "r"]}, "points": [{a: 9}]})
+    assert c.points == [{a: 1, b: "p"}, {a: 1, b: "q"}, {a: 1, b: "r"},
+                        {a: 2, b: "p"}, {a: 2, b: "q"}, {a: 2, b: "r"}, {a: 9}]
+
+
+@pytest.mark.parametrize("grid, key", [({"hops.barier_ev": [0.7]}, "hops.barier_ev"),
+                                       ({"segments.0.duration": ["5 s", "soon"]}, "segments[0].duration"),
+                                       ({"segments.7.duration": ["5 s"]}, "segments.7"),
+                                       ({"lattice.thickness_nm": [float("nan")]}, "thickness_nm")])
+def test_a_point_that_does_not_load_is_refused_up_front(grid, key):
+    with pytest.raises(ConfigError) as err:
+        cp.from_dict({"base": "quick", "grid": grid})
+    assert "points[" in str(err.value) and key in str(err.value)
 
 
 def test_nested_and_quoted_dotted_keys_are_the_same():
@@ -89,7 +99,7 @@ def test_bundled_example_campaign_loads_and_every_point_is_valid():
     ({"base": "quick", "seed": -1}, "seed", ">= 0"),
     ({"base": "quick", "grid": {"hops.barrier_ev": 0.7}}, "grid.hops.barrier_ev", "list"),
     ({"base": "quick", "grid": {"run.seed": [1, 2]}}, "grid.run.seed", "root `seed"),
-    ({"base": "quick", "points": [{"a": 1}, {"a": 1}]}, "points[1]", "same as point 0"),
+    ({"base": "quick", "points": [{"hops.barrier_ev": 1}, {"hops.barrier_ev": 1}]}, "points[1]", "same as point 0"),
 ])
 def test_campaign_file_errors_name_the_key(data, key, words):
     with pytest.raises(ConfigError) as err:
@@ -176,13 +186,15 @@ def test_rerun_of_a_finished_campaign_runs_nothing(finished, tmp_path):
 
 # --- failures -----------------------------------------------------------------------------------
 
-def test_bad_point_and_crashing_replica_are_recorded_and_the_rest_runs(tmp_path, monkeypatch):
-    path = tiny_campaign(tmp_path, extra='[[points]]\n"segments.0.duration" = "soon"\n')
+def test_crashing_replicas_are_recorded_and_the_rest_runs(tmp_path, monkeypatch):
+    path = tiny_campaign(tmp_path, extra='[[points]]\n"hops.barrier_ev" = 0.9\n')
     original = Simulation.run
 
     def flaky(self, *args, **kwargs):
         if self.spawn_key == (1, 0):
             raise FloatingPointError("rates overflowed")
+        if self.spawn_key[0] == 2:
+            raise ConfigError("segments[0].duration", "soon", "not a duration")
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Simulation, "run", flaky)
@@ -199,7 +211,7 @@ def test_bad_point_and_crashing_replica_are_recorded_and_the_rest_runs(tmp_path,
     monkeypatch.setattr(Simulation, "run", original)
     assert cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr").ran == 0
     report = cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", retry_failed=True)
-    assert (report.ran, report.complete, report.failed) == (3, 1, 2)
+    assert (report.ran, report.complete, report.failed) == (3, 3, 0)
 
 
 # --- changed files, extend --------------------------------------------------------------------

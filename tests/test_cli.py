@@ -49,7 +49,7 @@ def test_plugins_and_protocols_are_listed():
     (["--set", "hops.barrier_ev=\"high\""], ["hops.barrier_ev", "must be a number"]),
     (["--set", "hops.name=\"quantum\""], ["hops.name", "quantum", "arrhenius"]),
     (["--set", "segments.0.duration=\"16 fortnights\""], ["segments[0].duration", "min"]),
-    (["--set", "run.temperature_k=-3"], ["run.temperature_k", "(0, 5000)"]),
+    (["--set", "run.temperature_k=-3"], ["run.temperature_k", "[0.01, 5000] K"]),
     (["--set", "lattice.co_fraction=1.4"], ["lattice", "co_fraction must be in [0, 1]"]),
     (["--set", "boundary.solubility_per_nm2=0"], ["boundary", "solubility_per_nm2 must be > 0"]),
     (["--set", "field.film_voltage_fraction=2"], ["field", "film_voltage_fraction"]),

@@ -134,12 +134,14 @@ def test_resume_after_sigkill_of_every_rank(shared_dir):
 
 
 def test_failing_replicas_are_isolated(shared_dir, monkeypatch):
-    path = write_campaign(shared_dir, replicas=2, extra='[[points]]\n"lattice.thickness_nm" = -3\n')
+    path = write_campaign(shared_dir, replicas=2, extra='[[points]]\n"lattice.thickness_nm" = 3\n')
     original = Simulation.run
 
     def flaky(self, *args, **kwargs):
         if self.spawn_key == (0, 1):
             raise FloatingPointError("NaN rate")
+        if self.spawn_key[0] == 2:
+            raise ValueError("thickness_nm too thin for this test")
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Simulation, "run", flaky)
