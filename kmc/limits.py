@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from kmc.config import MISSING, ConfigError, RunConfig
 
 #: peak resident memory per mobile site (bytes), lattice + ions + magnet built, measured with
-#: ru_maxrss on the rocksalt film (4 k–270 k sites: 27–32 kB per site, mikmc 0.1, Nov 2026)
-BYTES_PER_SITE = 32e3
+#: ru_maxrss on the rocksalt film (68 k–270 k sites: 4.3–4.4 kB per site; 13.7 kB at 4 k sites,
+#: where fixed costs dominate; k-d tree neighbour search, Nov 2026)
+BYTES_PER_SITE = 5e3
 #: resident memory of an interpreter with mikmc and its dependencies imported (bytes, measured)
 BASE_BYTES = 160e6
 #: KMC events per mobile site per simulated second on the bundled High M protocol (61.2 M events,

@@ -162,7 +162,7 @@ def lattice_from_atoms(atoms: Atoms, mobile_symbol: str = "N", hop_cutoff_a: flo
     if len(host):
         probe = max(probe, reach(host, host, host_host_cutoff_a), reach(mobile, host, host_cutoff_a))
     probe += 1e-3
-    ii, jj, dd, DD = neighbor_list("ijdD", atoms, probe)
+    ii, jj, dd, DD = neighbour_pairs(atoms, probe)
 
     def pairs(a_mask, b_mask, cutoff):
         sel = a_mask[ii] & b_mask[jj]
@@ -226,6 +226,40 @@ def lattice_from_atoms(atoms: Atoms, mobile_symbol: str = "N", hop_cutoff_a: flo
                    area_nm2=area_nm2, thickness_nm=float(thickness_nm))
 
 
+def neighbour_pairs(atoms: Atoms, cutoff_a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j) closer than ``cutoff_a`` (Å): i, j, distance, vector j − i (minimum image).
+
+    The same pairs as ``ase.neighborlist.neighbor_list("ijdD", atoms, cutoff_a)`` (in another
+    order; callers sort), found with a periodic k-d tree when the cell is orthorhombic: O(N) memory
+    of about 0.3 kB per atom, where ASE's binning needs ~16 kB per atom at this cutoff. Other cells
+    fall back to ASE.
+    """
+    from scipy.spatial import cKDTree
+
+    cell = atoms.cell.array
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    lengths = np.diag(cell)
+    if not np.allclose(cell, np.diag(lengths)) or (pbc & (2 * cutoff_a >= lengths)).any():
+        return neighbor_list("ijdD", atoms, cutoff_a)
+    pos = atoms.positions.copy()
+    box = lengths.copy()
+    for d in range(3):
+        if pbc[d]:
+            pos[:, d] %= lengths[d]
+        else:  # open direction: a box long enough that nothing wraps
+            lo = pos[:, d].min()
+            pos[:, d] -= lo
+            box[d] = pos[:, d].max() + 2 * cutoff_a + 1.0
+    pos %= box  # values equal to the box length (rounding) wrap to 0
+    pairs = cKDTree(pos, boxsize=box).query_pairs(cutoff_a, output_type="ndarray")
+    i, j = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    vec = pos[j] - pos[i]
+    vec -= box * np.round(vec / box)
+    dist = np.sqrt((vec * vec).sum(axis=1))
+    return (np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([dist, dist]),
+            np.concatenate([vec, -vec]))
+
+
 def _spacing(layer_z: np.ndarray) -> float:
     return float(np.diff(layer_z).min()) if len(layer_z) > 1 else 1.0
 
@@ -233,7 +267,18 @@ def _spacing(layer_z: np.ndarray) -> float:
 def _shortest(atoms: Atoms, a: np.ndarray, b: np.ndarray) -> float:
     """Shortest a–b distance (minimum image) in Å, from a small probe of a-sites."""
     probe = a[: min(len(a), 8)]
-    d = [atoms.get_distances(int(i), b, mic=True) for i in probe]
+    cell = atoms.cell.array
+    lengths = np.diag(cell)
+    if np.allclose(cell, np.diag(lengths)):  # orthorhombic: minimum image by rounding, O(len(b))
+        pbc = np.asarray(atoms.pbc, dtype=bool)
+        pos = atoms.positions
+        d = []
+        for i in probe:
+            v = pos[b] - pos[int(i)]
+            v[:, pbc] -= lengths[pbc] * np.round(v[:, pbc] / lengths[pbc])
+            d.append(np.sqrt((v * v).sum(axis=1)))
+    else:
+        d = [atoms.get_distances(int(i), b, mic=True) for i in probe]
     d = np.concatenate(d)
     d = d[d > 1e-6]
     return float(d.min())
