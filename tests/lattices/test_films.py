@@ -59,3 +59,24 @@ def test_bad_lattice_parameters_are_refused():
         RocksaltFilm(cells_xy=(0, 2))
     with pytest.raises(ValueError, match="kind"):
         CubicTestLattice("hcp")
+
+
+@pytest.mark.parametrize("make", [lambda: RocksaltFilm(5, (2, 3)).build(3),
+                                  lambda: CubicTestLattice("bcc", (4, 4, 5), 3.0, False).build(0),
+                                  lambda: CubicTestLattice("fcc", (3, 3, 3), 3.0, True).build(0)])
+def test_kd_tree_neighbours_are_ase_neighbour_list(make, monkeypatch):
+    """The k-d tree search gives exactly the tables that ASE's neighbor_list gives."""
+    import dataclasses
+
+    from ase.neighborlist import neighbor_list
+
+    from kmc.lattices import base
+
+    fast = make()
+    monkeypatch.setattr(base, "neighbour_pairs", lambda atoms, cutoff: neighbor_list("ijdD", atoms, cutoff))
+    ref = make()
+    for f in dataclasses.fields(fast):
+        a, b = getattr(fast, f.name), getattr(ref, f.name)
+        if isinstance(a, np.ndarray):
+            assert a.shape == b.shape, f.name
+            assert np.allclose(a, b, atol=1e-9) if a.dtype.kind == "f" else np.array_equal(a, b), f.name
