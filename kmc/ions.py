@@ -9,8 +9,9 @@ import numpy as np
 from kmc.core import hopping as core
 from kmc.core.field import gap_fields
 from kmc.core.rng import new_state
-from kmc.core.sumtree import new_tree, tree_set
+from kmc.core.sumtree import new_tree, tree_total
 from kmc.plugins.hops.tables import HopTables
+from kmc.state import capture, load
 from kmc.units import K_B_EV
 
 
@@ -65,6 +66,17 @@ class IonSystem:
         Initial occupancy (1 = N ion); default: all sites filled (as-grown film).
     """
 
+    #: every attribute the run changes (the jitted core and the drive): what a checkpoint saves
+    STATE = ("occ", "ion_at", "disp", "electrolyte", "nocc", "nvac", "layer_n", "layer_ref", "tilt", "tree",
+             "sc", "cnt", "rng", "field_par", "r_gap", "fstate", "top_perm", "top_pos", "bnd_out", "bnd_in",
+             "voltage_v", "prev_voltage_v", "t_switch_s", "_bnd_since_s", "_bnd_valid_until")
+    #: work space of the core, meaningless between calls (not saved)
+    SCRATCH = ("buf",)
+
+    #: near-surface electrolyte counts covered by one boundary rate table (the core returns to
+    #: Python only when the count leaves the table)
+    BOUNDARY_WINDOW = 1024
+
     def __init__(self, lattice, tables: HopTables, boundary, temperature_k: float, field: FieldModel,
                  seed, occupancy: np.ndarray | None = None):
         z = lattice.hop_nbr.shape[1]
@@ -88,88 +100,128 @@ class IonSystem:
         self.layer_n = np.bincount(lattice.layer, weights=self.occ, minlength=lattice.n_layers).astype(np.int64)
         self.layer_ref = self.layer_n.copy()
         self.tilt = np.ones((lattice.n_layers, len(dz)))
-        self.tree = new_tree(n + 1)  # leaf n: escape of electrolyte N into the bulk
+        self.tree = new_tree(n + 3)  # leaves n, n+1, n+2: escape, exit and entry totals
         self.sc = np.zeros(core.N_SC)
+        self.sc[core.SC_NEXT_T] = np.nan
         self.cnt = np.zeros(core.N_CNT, dtype=np.int64)
         self.rng = new_state(seed)
-        self.top_sites = np.flatnonzero(lattice.layer == lattice.n_layers - 1).astype(np.int64)
+        top_sites = np.flatnonzero(lattice.layer == lattice.n_layers - 1).astype(np.int64)
+        self.top_perm = top_sites[np.argsort(-self.occ[top_sites], kind="stable")]  # occupied first
+        self.top_pos = np.full(n, -1, dtype=np.int32)
+        self.top_pos[self.top_perm] = np.arange(len(top_sites))
+        self.cnt[core.CNT_TOP_OCC] = int(self.occ[top_sites].sum())
+        window = min(self.BOUNDARY_WINDOW, self.n_ions + 1)
+        self.bnd_out, self.bnd_in = np.zeros(window), np.zeros(window)
         spacing = float(np.abs(dz).max()) if len(dz) else 1.0
         self.field_par = np.array([0.0, field.film_voltage_fraction, field.metal_resistance_ratio,
                                    tables.charge_e, K_B_EV * temperature_k, spacing,
                                    field.resistance_tolerance])
-        self.tol_count = max(1, int(field.layer_tolerance * lattice.sites_per_layer.min()))
         self.r_gap = np.zeros(max(lattice.n_layers - 1, 0))
         self.fstate = np.ones(2)
         order = np.argsort(lattice.layer, kind="stable")
-        self.layer_sites = order.astype(np.int64)
-        self.layer_ptr = np.concatenate([[0], np.cumsum(lattice.sites_per_layer)]).astype(np.int64)
+        self.static = core.Static(
+            nbr=np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32), cls=lattice.hop_class, vec=lattice.hop_vec,
+            layer=lattice.layer.astype(np.int16 if lattice.n_layers < 2 ** 15 else np.int32), layer_ptr=np.concatenate([[0], np.cumsum(lattice.sites_per_layer)]).astype(np.int64),
+            layer_sites=order.astype(np.int64), env_static=tables.env_static.astype(np.int16 if tables.n_static < 2 ** 15 else np.int64),
+            base=tables.base_rate_hz,
+            dz_classes=lattice.dz_classes, sites_per_layer=self.sites_per_layer, top_sites=top_sites,
+            n_static=int(tables.n_static), tol_count=max(1, int(field.layer_tolerance * lattice.sites_per_layer.min())))
+        self.buf = np.empty(max(2 * z + 2, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
         self.voltage_v = self.prev_voltage_v = 0.0
         self.t_switch_s = 0.0
+        self._bnd_since_s = 0.0
         self._bnd_valid_until = 0.0
+        self._pack()
         self.set_voltage(0.0)
+
+    def _pack(self) -> None:
+        """The named tuple of mutable arrays the jitted core takes (rebuilt after a state reload)."""
+        self.x = core.State(**{name: getattr(self, name) for name in core.State._fields})
 
     # --- drive -----------------------------------------------------------------------------
     @property
     def time_s(self) -> float:
         return float(self.sc[core.SC_TIME_S])
 
+    def rates_changed(self) -> None:
+        """Forget the drawn time of the next event (call after changing any rate from outside)."""
+        self.sc[core.SC_NEXT_T] = np.nan
+
     def set_voltage(self, voltage_v: float) -> None:
-        """Apply a gate voltage (V) from now on; the field and all rates are refreshed."""
+        """Apply a gate voltage (V) from now on; the field, the boundary tables and all rates are refreshed."""
         if voltage_v != self.voltage_v:
             self.prev_voltage_v, self.voltage_v = self.voltage_v, float(voltage_v)
             self.t_switch_s = self.time_s
         self.field_par[0] = self.voltage_v
-        self._boundary_rates()
-        core.refresh_field(self.occ, self.nocc, self.nvac, self.lattice.layer, self.tables.env_static,
-                           self.tables.n_static, self.tables.base_rate_hz, self.lattice.dz_classes,
-                           self.sites_per_layer, self.field_par, self.layer_n, self.layer_ref,
-                           self.r_gap, self.fstate, self.tilt, self.tree, self.sc, self.cnt)
+        self._boundary_tables(new_hold=True)
+        core.refresh_field(self.static, self.x)
+        self.rates_changed()
 
-    def _boundary_rates(self) -> None:
-        since = self.time_s - self.t_switch_s
-        k_out, k_in = self.boundary.rates(self.voltage_v, self.prev_voltage_v, since,
-                                          int(self.cnt[core.CNT_ELECTROLYTE]))
-        if not (np.isfinite(k_out) and np.isfinite(k_in)) or k_out < 0 or k_in < 0:
-            raise ValueError(f"boundary plug-in {type(self.boundary).__name__} returned rates "
-                             f"({k_out}, {k_in}); they must be finite and >= 0 (Hz)")
-        self.sc[core.SC_K_OUT_HZ] = k_out
-        self.sc[core.SC_K_IN_HZ] = k_in if self.cnt[core.CNT_ELECTROLYTE] > 0 else 0.0
+    def _boundary_tables(self, new_hold: bool) -> None:
+        """Fill the boundary rate tables around the current near-surface count. With ``new_hold``,
+        the plug-in's time dependence is evaluated now and held for its ``hold_s``; otherwise the
+        table is moved (same rates, other counts) within the current hold."""
+        if new_hold:
+            self._bnd_since_s = self.time_s - self.t_switch_s
+        since = self._bnd_since_s
+        n_el = int(self.cnt[core.CNT_ELECTROLYTE])
+        w = len(self.bnd_out)
+        lo = min(max(0, n_el - w // 2), max(0, self.n_ions + 1 - w))
+        counts = np.arange(lo, lo + w)
+        name = type(self.boundary).__name__
+        if hasattr(self.boundary, "rate_table"):
+            k_out, k_in = (np.asarray(a, dtype=np.float64) for a in
+                           self.boundary.rate_table(self.voltage_v, self.prev_voltage_v, since, counts))
+        else:  # a plug-in with scalar rates only
+            pairs = [self.boundary.rates(self.voltage_v, self.prev_voltage_v, since, int(c)) for c in counts]
+            k_out, k_in = (np.array(a, dtype=np.float64) for a in zip(*pairs))
+        if k_out.shape != (w,) or k_in.shape != (w,):
+            raise ValueError(f"boundary plug-in {name}: rate_table returned shapes {k_out.shape}, {k_in.shape}; "
+                             f"expected ({w},) each")
+        if not (np.isfinite(k_out).all() and np.isfinite(k_in).all()) or (k_out < 0).any() or (k_in < 0).any():
+            raise ValueError(f"boundary plug-in {name} returned rates that are not finite and >= 0 (Hz) "
+                             f"for near-surface counts {lo}..{lo + w - 1}")
+        k_in[counts == 0] = 0.0  # nothing to re-enter from an empty electrolyte
+        self.bnd_out[:], self.bnd_in[:] = k_out, k_in
+        self.cnt[core.CNT_WIN_LO] = lo
         k_esc = float(getattr(self.boundary, "escape_rate_hz", 0.0))
         if not (np.isfinite(k_esc) and k_esc >= 0):
-            raise ValueError(f"boundary plug-in {type(self.boundary).__name__} has escape_rate_hz = {k_esc}; "
+            raise ValueError(f"boundary plug-in {name} has escape_rate_hz = {k_esc}; "
                              "it must be finite and >= 0 (Hz per near-surface ion)")
-        self.sc[core.SC_ESCAPE_HZ] = k_esc * self.cnt[core.CNT_ELECTROLYTE]
-        self._bnd_valid_until = self.time_s + self.boundary.hold_s(self.voltage_v, self.prev_voltage_v, since)
-
-    def _refresh_boundary(self) -> None:
-        self._boundary_rates()
-        core.refresh_top(self.tree, self.occ, self.nocc, self.nvac, self.lattice.layer,
-                         self.tables.env_static, self.tables.n_static, self.tables.base_rate_hz,
-                         self.tilt, self.lattice.n_layers - 1, self.sc, self.top_sites)
-        tree_set(self.tree, self.lattice.n_sites, self.sc[core.SC_ESCAPE_HZ])
+        self.sc[core.SC_K_ESC_HZ] = k_esc
+        if new_hold:
+            self._bnd_valid_until = self.time_s + self.boundary.hold_s(self.voltage_v, self.prev_voltage_v, since)
 
     def advance(self, t_stop_s: float, max_events: int = 1 << 62) -> int:
         """Run KMC until the simulated time reaches ``t_stop_s`` (s) or max_events are done.
 
-        Returns the number of events executed.
+        Stopping (at a frame time, after max_events) never changes the trajectory: the time of
+        the next event is kept. Returns the number of events executed.
         """
-        lat = self.lattice
         start = int(self.cnt[core.CNT_EVENTS])
         while self.time_s < t_stop_s:
             left = max_events - (int(self.cnt[core.CNT_EVENTS]) - start)
             if left <= 0:
                 break
-            t_chunk = min(t_stop_s, self._bnd_valid_until)
-            reason = core.run_chunk(lat.hop_nbr, lat.hop_class, lat.hop_vec, lat.layer, self.layer_ptr,
-                                    self.layer_sites, self.tables.env_static, self.tables.n_static,
-                                    self.tables.base_rate_hz, lat.dz_classes, self.sites_per_layer,
-                                    self.field_par, self.occ, self.nocc, self.nvac, self.ion_at, self.disp,
-                                    self.electrolyte, self.layer_n, self.layer_ref, self.r_gap, self.fstate,
-                                    self.tilt, self.tree, self.sc, self.cnt, self.rng, t_chunk, left,
-                                    self.tol_count)
-            if reason == core.STOP_BOUNDARY or (reason == core.STOP_TIME and self.time_s >= self._bnd_valid_until):
-                self._refresh_boundary()
+            reason = core.run_chunk(self.static, self.x, min(t_stop_s, self._bnd_valid_until), left)
+            if reason == core.STOP_WINDOW:  # same rates, a table around the new count
+                self._boundary_tables(new_hold=False)
+                core.boundary_leaves(self.static, self.x)
+            elif reason in (core.STOP_TIME, core.STOP_FROZEN) and self.time_s >= self._bnd_valid_until:
+                self._boundary_tables(new_hold=True)  # the plug-in's rates change with time
+                core.boundary_leaves(self.static, self.x)
+                self.rates_changed()
         return int(self.cnt[core.CNT_EVENTS]) - start
+
+    # --- checkpoints -------------------------------------------------------------------------
+    def state(self) -> dict:
+        """Copies of the mutable attributes (:attr:`STATE`), for :meth:`load_state`."""
+        return capture(self, self.STATE)
+
+    def load_state(self, state: dict) -> None:
+        """Continue exactly from a :meth:`state` of an ion system built from the same config and seed."""
+        load(self, self.STATE, state)
+        self._pack()
 
     # --- observables -------------------------------------------------------------------------
     @property
@@ -191,8 +243,7 @@ class IonSystem:
         return int(self.cnt[core.CNT_EVENTS])
 
     def counters(self) -> dict[str, int]:
-        names = ("events", "n_surface_electrolyte", "hops", "exits", "entries", "field_refreshes", "escapes")
-        return {k: int(v) for k, v in zip(names, self.cnt)}
+        return {k: int(v) for k, v in zip(core.COUNTER_NAMES, self.cnt)}
 
     def n_profile(self) -> np.ndarray:
         """Fraction of N sites occupied in each layer, bottom to top."""
@@ -203,4 +254,4 @@ class IonSystem:
         return gap_fields(self.layer_n, self.sites_per_layer, self.field_par)
 
     def total_rate_hz(self) -> float:
-        return float(self.tree[1])
+        return float(tree_total(self.tree))

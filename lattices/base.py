@@ -119,9 +119,36 @@ def _layers(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids, zs[new]
 
 
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    """Insert two zero bits after each of the low 21 bits of v (for 3D Morton codes)."""
+    v = v.astype(np.uint64) & np.uint64(0x1FFFFF)
+    for shift, mask in ((32, 0x1F00000000FFFF), (16, 0x1F0000FF0000FF), (8, 0x100F00F00F00F00F),
+                        (4, 0x10C30C30C30C30C3), (2, 0x1249249249249249)):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def site_order(pos: np.ndarray, order: str = "morton", grid_a: float = 1.0) -> np.ndarray:
+    """A permutation of sites at positions ``pos`` (Å): the order of the mobile-site indices.
+
+    ``"morton"``: along a 3D Z-order curve of the positions on a grid of ``grid_a`` Å, so the
+    sites an event touches (a site, its hop neighbours, theirs) are close in memory and their
+    sum-tree paths meet a few levels above the leaves. ``"depth"``: layer by layer from the
+    bottom, then y, then x. The order changes which random number picks which event, never the
+    distribution of trajectories.
+    """
+    if order == "depth":
+        return np.lexsort((np.round(pos[:, 0], 3), np.round(pos[:, 1], 3), np.round(pos[:, 2], 3)))
+    if order != "morton":
+        raise ValueError(f"site order must be 'morton' or 'depth', got {order!r}")
+    q = np.floor((pos - pos.min(axis=0)) / grid_a + 0.5).astype(np.int64)
+    key = _spread_bits(q[:, 0]) | (_spread_bits(q[:, 1]) << np.uint64(1)) | (_spread_bits(q[:, 2]) << np.uint64(2))
+    return np.argsort(key, kind="stable")
+
+
 def lattice_from_atoms(atoms: Atoms, mobile_symbol: str = "N", hop_cutoff_a: float | None = None,
                        host_cutoff_a: float | None = None, host_host_cutoff_a: float | None = None,
-                       thickness_nm: float | None = None) -> Lattice:
+                       thickness_nm: float | None = None, order: str = "morton") -> Lattice:
     """Build the neighbour tables of a film from any ASE structure.
 
     Parameters
@@ -138,6 +165,8 @@ def lattice_from_atoms(atoms: Atoms, mobile_symbol: str = "N", hop_cutoff_a: flo
         Largest host–host exchange bond in Å (default: 1.05 × shortest such distance).
     thickness_nm : float, optional
         Nominal thickness; default: span of all z plus one layer spacing.
+    order : {"morton", "depth"}
+        Order of the mobile sites in every table (see :func:`site_order`).
     """
     symbols = np.array(atoms.get_chemical_symbols())
     is_mob = symbols == mobile_symbol
@@ -145,9 +174,9 @@ def lattice_from_atoms(atoms: Atoms, mobile_symbol: str = "N", hop_cutoff_a: flo
         raise ValueError(f"no atoms with symbol {mobile_symbol!r} to form the mobile sublattice")
     mobile = np.flatnonzero(is_mob).astype(np.int64)
     pos = atoms.positions[mobile]
-    # order mobile sites by depth, then y, then x: neighbours get nearby indices (cache locality,
-    # and the sum-tree paths of an event's leaves share most of their ancestors)
-    mobile = mobile[np.lexsort((np.round(pos[:, 0], 3), np.round(pos[:, 1], 3), np.round(pos[:, 2], 3)))]
+    # neighbours get nearby indices: cache locality, and the sum-tree paths of an event's leaves
+    # share most of their ancestors
+    mobile = mobile[site_order(pos, order, grid_a=0.5 * _shortest(atoms, mobile, mobile))]
     host = np.flatnonzero(~is_mob).astype(np.int64)
     mob_index = np.full(len(atoms), -1, dtype=np.int64)
     mob_index[mobile] = np.arange(len(mobile))

@@ -1,62 +1,80 @@
 """Rejection-free (BKL / n-fold way) kinetic Monte Carlo of ions hopping into vacant sites.
 
-One leaf of the sum tree per mobile site holds the total rate of every event that starts there:
+One leaf of the sum tree per mobile site holds the total hop rate of the ion there,
 
-    R_s = occ_s · k(code_s) · Σ_c nvac[s, c] · tilt[layer_s, c]      (hops into vacant neighbours)
-        + [s in top layer] · (occ_s ? k_out : k_in)                   (exit to / entry from electrolyte)
+    R_s = occ_s · k(code_s) · Σ_c nvac[s, c] · tilt[layer_s, c]      (Hz)
 
-and one more leaf, index n_sites, holds the total rate at which N released into the near-surface
-electrolyte escapes into its bulk (``sc[SC_ESCAPE_HZ]``). ``electrolyte`` holds the ids of the
-near-surface ions at [0, cnt[CNT_ELECTROLYTE]) and of the bulk ions at its far end.
+and three more leaves hold the boundary channels as totals (indices n, n+1, n+2, n = n_sites):
 
-``code_s = nocc_s · n_static + env_static_s`` indexes the hop plug-in's rate table (Hz):
-``nocc_s`` is the number of occupied mobile neighbours (kept incrementally), ``env_static_s`` a
-code of the site's fixed host environment (e.g. its number of Co neighbours). ``nvac[s, c]``
-counts vacant neighbours by hop class c (z component), so the tilt of the local field enters as
-a per-class factor. A hop changes the counts of the two sites' neighbours only, so each event
-updates ≈ 2(z+1) leaves: O(z log N) per event.
+    escape  k_esc · n_el        N in the near-surface electrolyte leaves for its bulk
+    exit    k_out(n_el) · n_top_occupied        an ion of the top layer leaves the film
+    entry   k_in(n_el)  · n_top_vacant          an electrolyte ion fills a vacant top site
 
-Waiting times are exact: Δt = −ln(u)/R_total. A chunk ends at ``t_stop`` (the pending event is
-dropped: by memorylessness this is exact for piecewise-constant rates), after ``max_events``,
-or right after an exchange with the electrolyte (its rates then change; the caller refreshes
-them). The field is refreshed inside the loop as ions move between layers (policy in
-:mod:`kmc.core.field`).
+so a change of the boundary rates costs O(log N), not O(top layer). The boundary plug-in's rates
+as a function of the near-surface count n_el are read from tables ``bnd_out``/``bnd_in`` over a
+window of n_el starting at ``cnt[CNT_WIN_LO]``; the loop returns to Python (STOP_WINDOW) only when
+n_el leaves the window. The occupied top sites are the first ``cnt[CNT_TOP_OCC]`` entries of the
+permutation ``top_perm`` (``top_pos`` is its inverse), so an exit or entry picks its site in O(1).
+
+``code_s = nocc_s · n_static + env_static_s`` indexes the hop plug-in's rate table (Hz);
+``nvac[s, c]`` counts vacant neighbours by hop class c (z component), so the local field enters
+as a per-class tilt. A hop changes the counts of the two sites' neighbours only: ≈ 2(z+1) leaves.
+
+Time: ``sc[SC_NEXT_T]`` is the absolute time of the next event, drawn as t − ln(u)/R_total after
+every event and whenever the rates change (NaN = to be drawn). A chunk that stops at ``t_stop``
+before that time keeps it, so stopping to record a frame never changes the trajectory; a caller
+that changes rates (voltage, boundary tables) sets it to NaN, which by memorylessness is exact.
+
+State lives in two named tuples: :data:`Static` (tables of the lattice and hop law, read only)
+and :data:`State` (what events change). Field refresh policy: :mod:`kmc.core.field`.
 """
+
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
 from kmc.core.field import F_VOLTAGE_V, fill_tilt_rows, full_field, update_gaps_of_layer
 from kmc.core.rng import uniform, uniform_pos
-from kmc.core.sumtree import tree_find, tree_sum_parents
+from kmc.core.sumtree import (ARITY, leaf_base, leaf_get, leaf_put, node_update, tree_find, tree_set,
+                              tree_sum_parents, tree_total)
 
 # index of the mutable scalars in ``sc`` (float64) and counters in ``cnt`` (int64)
-SC_TIME_S, SC_K_OUT_HZ, SC_K_IN_HZ, SC_ESCAPE_HZ = range(4)
-CNT_EVENTS, CNT_ELECTROLYTE, CNT_HOPS, CNT_EXITS, CNT_ENTRIES, CNT_FIELD_REFRESH, CNT_BULK = range(7)
-N_SC, N_CNT = 4, 7
+SC_TIME_S, SC_NEXT_T, SC_K_ESC_HZ = range(3)
+N_SC = 3
+(CNT_EVENTS, CNT_ELECTROLYTE, CNT_HOPS, CNT_EXITS, CNT_ENTRIES, CNT_FIELD_REFRESH, CNT_BULK,
+ CNT_TOP_OCC, CNT_WIN_LO) = range(9)
+N_CNT = 9
+#: names of the first counters, as ``IonSystem.counters()`` reports them
+COUNTER_NAMES = ("events", "n_surface_electrolyte", "hops", "exits", "entries", "field_refreshes", "escapes")
 # why a chunk returned
-STOP_TIME, STOP_EVENTS, STOP_BOUNDARY, STOP_FROZEN = range(4)
+STOP_TIME, STOP_EVENTS, STOP_WINDOW, STOP_FROZEN = range(4)
+
+#: read-only tables: neighbours (int32), hop classes, hop vectors (Å), layers, the hop law
+Static = namedtuple("Static", ["nbr", "cls", "vec", "layer", "layer_ptr", "layer_sites", "env_static",
+                               "base", "dz_classes", "sites_per_layer", "top_sites", "n_static", "tol_count"])
+#: what events change (arrays, mutated in place)
+State = namedtuple("State", ["occ", "nocc", "nvac", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
+                             "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
+                             "top_pos", "bnd_out", "bnd_in", "buf"])
 
 
 @njit(cache=True)
-def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc,
-               propagate=True):
-    """Re-evaluate the tree leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch:
-    it is sorted and overwritten), then, with ``propagate``, their ancestors level by level, each
-    shared ancestor once.
+def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt):
+    """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch:
+    it is sorted and overwritten), then their ancestors level by level, each shared ancestor once.
 
-    Leaf s holds the total rate (Hz) of all events that start at s (formula in the module doc).
-    The formula is written out here, in the one loop every rate update goes through: passing the
-    state arrays to a per-site helper costs reference counting that dominates the event time.
-    """
+    The rate formula is written out here, in the one loop every rate update goes through. The hot
+    helpers take arrays, not the State tuple: binding a tuple of arrays costs a reference count per
+    member at every call, which would dominate the event time."""
     for i in range(1, n):  # insertion sort: n is small, or the input already sorted
-        x = buf[i]
+        v = buf[i]
         j = i - 1
-        while j >= 0 and buf[j] > x:
+        while j >= 0 and buf[j] > v:
             buf[j + 1] = buf[j]
             j -= 1
-        buf[j + 1] = x
-    p = tree.shape[0] // 2
+        buf[j + 1] = v
+    lb = leaf_base(tree)
     n_cls = nvac.shape[1]
     w = 0
     last = -1
@@ -65,22 +83,18 @@ def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base,
         if s == last:
             continue
         last = s
-        ell = layer[s]
         r = 0.0
         if occ[s]:
+            ell = layer[s]
             acc = 0.0
             for c in range(n_cls):
                 acc += nvac[s, c] * tilt[ell, c]
             if acc > 0.0:
                 r = base[nocc[s] * n_static + env_static[s]] * acc
-            if ell == top:
-                r += sc[SC_K_OUT_HZ]
-        elif ell == top:
-            r += sc[SC_K_IN_HZ]
-        tree[p + s] = r
-        buf[w] = (p + s) // 2
+        leaf_put(tree, s, r)
+        buf[w] = (lb + s - 1) // ARITY  # parent node (the sorted order carries over to parents)
         w += 1
-    while propagate and w > 0:
+    while w > 0:
         nw = 0
         last = -1
         for i in range(w):
@@ -88,11 +102,38 @@ def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base,
             if k == last:
                 continue
             last = k
-            tree[k] = tree[2 * k] + tree[2 * k + 1]
-            if k > 1:
-                buf[nw] = k // 2
+            node_update(tree, k)
+            if k > 0:
+                buf[nw] = (k - 1) // ARITY
                 nw += 1
         w = nw
+
+
+@njit(cache=True)
+def _set_around(st, x, m):
+    """set_leaves for the first m sites of the scratch buffer (tuple-taking form, for rare paths)."""
+    set_leaves(x.buf, m, x.tree, x.occ, x.nocc, x.nvac, st.layer, st.env_static, st.n_static, st.base, x.tilt)
+
+
+@njit(cache=True)
+def set_boundary_leaves(n, n_top, tree, cnt, sc, bnd_out, bnd_in):
+    """Set the escape, exit and entry leaves (n, n+1, n+2) from n_el and the top layer's
+    occupancy. Returns False (leaves untouched) if n_el is outside the boundary tables' window."""
+    n_el = cnt[CNT_ELECTROLYTE]
+    i = n_el - cnt[CNT_WIN_LO]
+    if i < 0 or i >= bnd_out.shape[0]:
+        return False
+    n_occ = cnt[CNT_TOP_OCC]
+    tree_set(tree, n, sc[SC_K_ESC_HZ] * n_el)
+    tree_set(tree, n + 1, bnd_out[i] * n_occ)
+    tree_set(tree, n + 2, bnd_in[i] * (n_top - n_occ))
+    return True
+
+
+@njit(cache=True)
+def boundary_leaves(st, x):
+    """:func:`set_boundary_leaves` of a run's (Static, State)."""
+    return set_boundary_leaves(st.nbr.shape[0], st.top_sites.shape[0], x.tree, x.cnt, x.sc, x.bnd_out, x.bnd_in)
 
 
 @njit(cache=True)
@@ -114,25 +155,35 @@ def count_neighbours(nbr, cls, occ, nocc, nvac):
 
 
 @njit(cache=True)
-def rebuild_rates(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc):
-    """Recompute every leaf and every parent of the tree."""
-    tree[:] = 0.0
-    set_leaves(np.arange(occ.shape[0]), occ.shape[0], tree, occ, nocc, nvac, layer, env_static,
-               n_static, base, tilt, top, sc, False)
-    tree[tree.shape[0] // 2 + occ.shape[0]] = sc[SC_ESCAPE_HZ]
-    tree_sum_parents(tree)
+def rebuild_rates(st, x):
+    """Recompute every leaf (hops and boundary) and every parent of the tree (O(N))."""
+    n = st.nbr.shape[0]
+    x.tree[:] = 0.0
+    for s in range(n):
+        if x.occ[s]:
+            ell = st.layer[s]
+            acc = 0.0
+            for c in range(x.nvac.shape[1]):
+                acc += x.nvac[s, c] * x.tilt[ell, c]
+            if acc > 0.0:
+                leaf_put(x.tree, s, st.base[x.nocc[s] * st.n_static + st.env_static[s]] * acc)
+    tree_sum_parents(x.tree)
+    return boundary_leaves(st, x)
 
 
 @njit(cache=True)
-def refresh_top(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc, top_sites):
-    """Re-evaluate the leaves of the top layer after the boundary rates changed."""
-    set_leaves(top_sites.copy(), top_sites.shape[0], tree, occ, nocc, nvac, layer, env_static, n_static,
-               base, tilt, top, sc)
+def refresh_field(st, x):
+    """Recompute the field from the current N profile and rebuild every rate (O(N))."""
+    full_field(x.layer_n, st.sites_per_layer, x.field_par, x.r_gap, x.fstate)
+    fill_tilt_rows(x.tilt, 0, x.tilt.shape[0] - 1, x.r_gap, x.fstate, st.dz_classes, x.field_par)
+    x.layer_ref[:] = x.layer_n
+    x.cnt[CNT_FIELD_REFRESH] += 1
+    return rebuild_rates(st, x)
 
 
 @njit(cache=True)
-def _flip(s, filled, nbr, cls, nocc, nvac):
-    """Update neighbour counts after site s became occupied (filled=True) or vacant."""
+def _flip(s, filled, nbr, cls, nocc, nvac, top_pos, top_perm, cnt):
+    """Update neighbour counts (and the top layer's list) after site s became occupied or vacant."""
     n_cls = nvac.shape[1]
     d = 1 if filled else -1
     for k in range(nbr.shape[1]):
@@ -141,6 +192,15 @@ def _flip(s, filled, nbr, cls, nocc, nvac):
             continue
         nocc[u] += d
         nvac[u, n_cls - 1 - cls[s, k]] -= d
+    i = top_pos[s]
+    if i >= 0:  # keep occupied top sites first in top_perm
+        j = cnt[CNT_TOP_OCC] if filled else cnt[CNT_TOP_OCC] - 1
+        other = top_perm[j]
+        top_perm[j] = s
+        top_perm[i] = other
+        top_pos[s] = j
+        top_pos[other] = i
+        cnt[CNT_TOP_OCC] += d
 
 
 @njit(cache=True)
@@ -161,71 +221,111 @@ def _gather_around(s, t, nbr, buf):
 
 
 @njit(cache=True)
-def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static, base, dz_classes,
-              sites_per_layer, field_par, occ, nocc, nvac, ion_at, disp, electrolyte, layer_n,
-              layer_ref, r_gap, fstate, tilt, tree, sc, cnt, rng, t_stop, max_events, tol_count):
-    """Advance the ion system until ``t_stop`` (s), ``max_events`` or a boundary exchange.
+def _boundary_event(st, x, leaf):
+    """Escape (leaf n), exit (n+1) or entry (n+2). Returns False if n_el left the table window."""
+    n = st.nbr.shape[0]
+    cnt, occ, el = x.cnt, x.occ, x.electrolyte
+    if leaf == n:  # a near-surface electrolyte ion escapes into the bulk electrolyte
+        n_near = cnt[CNT_ELECTROLYTE]
+        i = min(int(uniform(x.rng) * n_near), n_near - 1)
+        ion = el[i]
+        el[i] = el[n_near - 1]
+        cnt[CNT_ELECTROLYTE] = n_near - 1
+        el[el.shape[0] - 1 - cnt[CNT_BULK]] = ion
+        cnt[CNT_BULK] += 1
+        return boundary_leaves(st, x)
+    n_occ = cnt[CNT_TOP_OCC]
+    if leaf == n + 1:  # exit of an ion from an occupied top site, chosen uniformly
+        s = x.top_perm[min(int(uniform(x.rng) * n_occ), n_occ - 1)]
+        occ[s] = 0
+        el[cnt[CNT_ELECTROLYTE]] = x.ion_at[s]
+        cnt[CNT_ELECTROLYTE] += 1
+        x.ion_at[s] = -1
+        _flip(s, False, st.nbr, st.cls, x.nocc, x.nvac, x.top_pos, x.top_perm, cnt)
+        x.layer_n[st.layer[s]] -= 1
+        cnt[CNT_EXITS] += 1
+    else:  # entry into a vacant top site, chosen uniformly (last out, first back)
+        n_vac = st.top_sites.shape[0] - n_occ
+        s = x.top_perm[n_occ + min(int(uniform(x.rng) * n_vac), n_vac - 1)]
+        cnt[CNT_ELECTROLYTE] -= 1
+        x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
+        occ[s] = 1
+        _flip(s, True, st.nbr, st.cls, x.nocc, x.nvac, x.top_pos, x.top_perm, cnt)
+        x.layer_n[st.layer[s]] += 1
+        cnt[CNT_ENTRIES] += 1
+    _set_around(st, x, _gather_around(s, -1, st.nbr, x.buf))
+    return boundary_leaves(st, x)
 
-    Returns one of STOP_TIME, STOP_EVENTS, STOP_BOUNDARY, STOP_FROZEN (no event possible:
-    time jumps to t_stop).
-    """
+
+@njit(cache=True)
+def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate,
+                        tilt, dz_classes, layer_ptr, layer_sites, buf, tree, occ, nocc, nvac, layer, env_static,
+                        n_static, base):
+    """Field refresh policy after an ion moved from layer ell to ell_t (its local part). Returns
+    True if the total resistance drifted beyond tolerance: the caller then rebuilds every rate."""
     top = layer_n.shape[0] - 1
-    z = nbr.shape[1]
-    buf = np.empty(max(2 * z + 2, 3 * int(sites_per_layer.max()) + 1), dtype=np.int64)
+    for m in (ell, ell_t):
+        if abs(layer_n[m] - layer_ref[m]) > tol_count:
+            layer_ref[m] = layer_n[m]
+            if update_gaps_of_layer(m, layer_n, sites_per_layer, field_par, r_gap, fstate):
+                return True
+            fill_tilt_rows(tilt, m - 1, m + 1, r_gap, fstate, dz_classes, field_par)
+            lo = layer_ptr[max(m - 1, 0)]
+            hi = layer_ptr[min(m + 2, top + 1)]
+            buf[: hi - lo] = layer_sites[lo:hi]
+            set_leaves(buf, hi - lo, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt)
+    return False
+
+
+@njit(cache=True)
+def run_chunk(st, x, t_stop, max_events):
+    """Advance the ion system until ``t_stop`` (s), ``max_events``, or until n_el leaves the window
+    of the boundary tables. Returns STOP_TIME, STOP_EVENTS, STOP_WINDOW or STOP_FROZEN (no event
+    possible: time jumps to t_stop)."""
+    nbr, cls, vec, layer, env_static, base, n_static = st.nbr, st.cls, st.vec, st.layer, st.env_static, st.base, st.n_static
+    occ, nocc, nvac, ion_at, disp, tilt, tree = x.occ, x.nocc, x.nvac, x.ion_at, x.disp, x.tilt, x.tree
+    sc, cnt, rng, buf, layer_n, top_pos, top_perm = x.sc, x.cnt, x.rng, x.buf, x.layer_n, x.top_pos, x.top_perm
+    layer_ref, r_gap, fstate, field_par = x.layer_ref, x.r_gap, x.fstate, x.field_par
+    sites_per_layer, dz_classes, layer_ptr, layer_sites = st.sites_per_layer, st.dz_classes, st.layer_ptr, st.layer_sites
+    tol_count = st.tol_count
+    n = occ.shape[0]
+    n_top = st.top_sites.shape[0]
+    top = layer_n.shape[0] - 1
     n_events = 0
+    t_now, t_next = sc[SC_TIME_S], sc[SC_NEXT_T]  # kept in registers, written back on return
     while n_events < max_events:
-        total = tree[1]
-        if total <= 0.0:
-            sc[SC_TIME_S] = t_stop
-            return STOP_FROZEN
-        dt = -np.log(uniform_pos(rng)) / total
-        if sc[SC_TIME_S] + dt >= t_stop:
-            sc[SC_TIME_S] = t_stop
+        total = tree_total(tree)
+        if t_next != t_next:  # NaN: draw the time of the next event
+            if total <= 0.0:
+                sc[SC_TIME_S], sc[SC_NEXT_T] = t_stop, np.nan
+                return STOP_FROZEN
+            t_next = t_now - np.log(uniform_pos(rng)) / total
+        if t_next >= t_stop:
+            sc[SC_TIME_S], sc[SC_NEXT_T] = t_stop, t_next
             return STOP_TIME
+        t_now = t_next
+        t_next = np.nan
         s = tree_find(tree, uniform(rng) * total)
-        if s < 0:  # landed on an empty leaf through rounding: redraw the site, not the time
-            continue
-        sc[SC_TIME_S] += dt
+        while s < 0:  # landed on an empty leaf through rounding: redraw the event, not the time
+            s = tree_find(tree, uniform(rng) * total)
         n_events += 1
         cnt[CNT_EVENTS] += 1
-        if s == occ.shape[0]:  # a near-surface electrolyte ion escapes into the bulk electrolyte
-            n_near = cnt[CNT_ELECTROLYTE]
-            i = min(int(uniform(rng) * n_near), n_near - 1)
-            ion = electrolyte[i]
-            electrolyte[i] = electrolyte[n_near - 1]
-            cnt[CNT_ELECTROLYTE] = n_near - 1
-            electrolyte[electrolyte.shape[0] - 1 - cnt[CNT_BULK]] = ion
-            cnt[CNT_BULK] += 1
-            return STOP_BOUNDARY
-        ell = layer[s]
-        r_s = tree[tree.shape[0] // 2 + s]
-        u = uniform(rng) * r_s
-
-        bnd = 0.0
-        if ell == top:
-            bnd = sc[SC_K_OUT_HZ] if occ[s] else sc[SC_K_IN_HZ]
-        if u < bnd:
-            if occ[s]:  # exit into the electrolyte
-                occ[s] = 0
-                electrolyte[cnt[CNT_ELECTROLYTE]] = ion_at[s]
-                cnt[CNT_ELECTROLYTE] += 1
-                ion_at[s] = -1
-                _flip(s, False, nbr, cls, nocc, nvac)
-                layer_n[ell] -= 1
-                cnt[CNT_EXITS] += 1
-            else:  # entry from the electrolyte (last out, first back)
-                cnt[CNT_ELECTROLYTE] -= 1
-                ion_at[s] = electrolyte[cnt[CNT_ELECTROLYTE]]
-                occ[s] = 1
-                _flip(s, True, nbr, cls, nocc, nvac)
-                layer_n[ell] += 1
-                cnt[CNT_ENTRIES] += 1
-            m = _gather_around(s, -1, nbr, buf)
-            set_leaves(buf, m, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
-            return STOP_BOUNDARY
+        if s >= n:
+            top_before = cnt[CNT_TOP_OCC]
+            ok = _boundary_event(st, x, s)
+            if top_before != cnt[CNT_TOP_OCC] and field_par[F_VOLTAGE_V] != 0.0:
+                if _after_layer_change(top, top, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap,
+                                       fstate, tilt, dz_classes, layer_ptr, layer_sites, buf, tree, occ, nocc,
+                                       nvac, layer, env_static, n_static, base):
+                    refresh_field(st, x)
+            if not ok:
+                sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
+                return STOP_WINDOW
+            continue
 
         # a hop: pick the vacant neighbour with weight tilt[ell, class]
-        u = (u - bnd) / base[nocc[s] * n_static + env_static[s]]
+        ell = layer[s]
+        u = uniform(rng) * leaf_get(tree, s) / base[nocc[s] * n_static + env_static[s]]
         k_pick = -1
         for k in range(nbr.shape[1]):
             t = nbr[s, k]
@@ -234,7 +334,7 @@ def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static
                 u -= tilt[ell, cls[s, k]]
                 if u < 0.0:
                     break
-        t = nbr[s, k_pick]
+        t = np.int64(nbr[s, k_pick])
         occ[s] = 0
         occ[t] = 1
         ion = ion_at[s]
@@ -242,44 +342,22 @@ def run_chunk(nbr, cls, vec, layer, layer_ptr, layer_sites, env_static, n_static
         ion_at[s] = -1
         for d in range(3):
             disp[ion, d] += vec[s, k_pick, d]
-        _flip(s, False, nbr, cls, nocc, nvac)
-        _flip(t, True, nbr, cls, nocc, nvac)
+        _flip(s, False, nbr, cls, nocc, nvac, top_pos, top_perm, cnt)
+        _flip(t, True, nbr, cls, nocc, nvac, top_pos, top_perm, cnt)
         cnt[CNT_HOPS] += 1
         ell_t = layer[t]
         if ell_t != ell:
             layer_n[ell] -= 1
             layer_n[ell_t] += 1
-            if field_par[F_VOLTAGE_V] != 0.0:
-                full = False
-                for m in (ell, ell_t):
-                    if abs(layer_n[m] - layer_ref[m]) > tol_count and not full:
-                        layer_ref[m] = layer_n[m]
-                        if update_gaps_of_layer(m, layer_n, sites_per_layer, field_par, r_gap, fstate):
-                            refresh_field(occ, nocc, nvac, layer, env_static, n_static, base, dz_classes,
-                                          sites_per_layer, field_par, layer_n, layer_ref, r_gap, fstate,
-                                          tilt, tree, sc, cnt)
-                            full = True
-                        else:
-                            fill_tilt_rows(tilt, m - 1, m + 1, r_gap, fstate, dz_classes, field_par)
-                            lo = layer_ptr[max(m - 1, 0)]
-                            hi = layer_ptr[min(m + 2, layer_ptr.shape[0] - 1)]
-                            buf[: hi - lo] = layer_sites[lo:hi]
-                            set_leaves(buf, hi - lo, tree, occ, nocc, nvac, layer, env_static,
-                                       n_static, base, tilt, top, sc)
-                if full:
-                    continue
+            if field_par[F_VOLTAGE_V] != 0.0 and _after_layer_change(
+                    ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate, tilt,
+                    dz_classes, layer_ptr, layer_sites, buf, tree, occ, nocc, nvac, layer, env_static, n_static,
+                    base):
+                refresh_field(st, x)  # every leaf rebuilt, the boundary leaves too
+                continue
+            if ell == top or ell_t == top:  # the top layer's occupancy changed: exit/entry totals
+                set_boundary_leaves(n, n_top, tree, cnt, sc, x.bnd_out, x.bnd_in)
         m = _gather_around(s, t, nbr, buf)
-        set_leaves(buf, m, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, top, sc)
+        set_leaves(buf, m, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt)
+    sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
     return STOP_EVENTS
-
-
-@njit(cache=True)
-def refresh_field(occ, nocc, nvac, layer, env_static, n_static, base, dz_classes, sites_per_layer,
-                  field_par, layer_n, layer_ref, r_gap, fstate, tilt, tree, sc, cnt):
-    """Recompute the field from the current N profile and rebuild every rate (O(N))."""
-    full_field(layer_n, sites_per_layer, field_par, r_gap, fstate)
-    fill_tilt_rows(tilt, 0, tilt.shape[0] - 1, r_gap, fstate, dz_classes, field_par)
-    layer_ref[:] = layer_n
-    rebuild_rates(tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt,
-                  layer_n.shape[0] - 1, sc)
-    cnt[CNT_FIELD_REFRESH] += 1

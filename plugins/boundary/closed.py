@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 class Closed:
     """No N leaves or enters the film."""
@@ -16,6 +18,9 @@ class Closed:
 
     def rates(self, voltage_v, prev_voltage_v, t_since_switch_s, n_electrolyte):  # noqa: ARG002
         return 0.0, 0.0
+
+    def rate_table(self, voltage_v, prev_voltage_v, t_since_switch_s, n_electrolyte):  # noqa: ARG002
+        return np.zeros(len(n_electrolyte)), np.zeros(len(n_electrolyte))
 
     def hold_s(self, voltage_v, prev_voltage_v, t_since_switch_s):  # noqa: ARG002
         return math.inf

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from kmc.units import K_B_EV
 
 
@@ -108,6 +110,17 @@ class SolubilityLimited:
         fill = n_electrolyte / self.n_sat
         k_out = self.nu0_hz * math.exp(-(self.barrier_ev - 0.5 * w) / self.kt) * max(0.0, 1.0 - fill)
         k_in = self.nu0_hz * math.exp(-(self.barrier_ev - self.solvation_ev + 0.5 * w) / self.kt) * min(1.0, fill)
+        return k_out, k_in
+
+    def rate_table(self, voltage_v: float, prev_voltage_v: float, t_since_switch_s: float,
+                   n_electrolyte: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(k_out, k_in) in Hz per top-layer site for each near-surface count in ``n_electrolyte``
+        (the same numbers as :meth:`rates`, vectorised)."""
+        e = self.edl_field_v_per_m(voltage_v, prev_voltage_v, t_since_switch_s)
+        w = self.charge_e * e * self.delta_a * 1e-10
+        fill = np.asarray(n_electrolyte, dtype=np.float64) / self.n_sat
+        k_out = self.nu0_hz * math.exp(-(self.barrier_ev - 0.5 * w) / self.kt) * np.maximum(0.0, 1.0 - fill)
+        k_in = self.nu0_hz * math.exp(-(self.barrier_ev - self.solvation_ev + 0.5 * w) / self.kt) * np.minimum(1.0, fill)
         return k_out, k_in
 
     def hold_s(self, voltage_v: float, prev_voltage_v: float, t_since_switch_s: float) -> float:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from kmc.core.sumtree import new_tree, tree_find, tree_rebuild, tree_set
+from kmc.core.sumtree import new_tree, tree_find, tree_rebuild, tree_set, tree_total
 
 
 def test_sums_and_updates_match_numpy():
@@ -8,12 +8,12 @@ def test_sums_and_updates_match_numpy():
     leaves = rng.random(37)
     tree = new_tree(37)
     tree_rebuild(tree, leaves)
-    assert np.isclose(tree[1], leaves.sum())
+    assert np.isclose(tree_total(tree), leaves.sum())
     for _ in range(100):
         i = int(rng.integers(37))
         leaves[i] = rng.random() * (rng.random() > 0.3)
         tree_set(tree, i, leaves[i])
-    assert np.isclose(tree[1], leaves.sum(), rtol=1e-14)
+    assert np.isclose(tree_total(tree), leaves.sum(), rtol=1e-14)
 
 
 def test_find_returns_leaf_of_prefix_sum():
@@ -33,7 +33,7 @@ def test_selection_frequencies_are_proportional_to_rates():
     tree = new_tree(10)
     tree_rebuild(tree, leaves)
     n = 200_000
-    picks = np.array([tree_find(tree, u) for u in rng.random(n) * tree[1]])
+    picks = np.array([tree_find(tree, u) for u in rng.random(n) * tree_total(tree)])
     counts = np.bincount(picks, minlength=10)
     expected = n * leaves / leaves.sum()
     chi2 = ((counts - expected) ** 2 / expected).sum()
