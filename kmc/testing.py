@@ -163,7 +163,8 @@ def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: i
 def check_boundary_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300, seed: int = 1) -> None:
     """Check a boundary plug-in (class or instance): ``build(lattice, T)`` returns an object whose
     ``rates(V, V_prev, t_since_switch_s, n_electrolyte)`` gives two finite floats >= 0 (Hz per top
-    site) and ``hold_s(V, V_prev, t)`` a positive time (s, may be inf), for a grid of voltages,
+    site), an optional vectorised ``rate_table(V, V_prev, t, counts)`` agrees with it, and
+    ``hold_s(V, V_prev, t)`` a positive time (s, may be inf), for a grid of voltages,
     times and electrolyte contents; then KMC runs with it at −25 V and 0 V, conserving film +
     electrolyte ions."""
     from kmc.ions import FieldModel, IonSystem
@@ -187,6 +188,12 @@ def check_boundary_plugin(plugin, temperature_k: float = 300.0, n_events: int = 
             hold = built.hold_s(v, v_prev, t)
             _require(isinstance(hold, (float, int, np.floating)) and hold > 0,
                      f"{where}: hold_s({v}, {v_prev}, {t}) = {hold!r}; must be > 0 s (math.inf: rates never change)")
+            if hasattr(built, "rate_table"):  # optional, vectorised: must agree with rates()
+                counts = np.array([0, 1, 10, 10**6])
+                table = built.rate_table(v, v_prev, t, counts)
+                scalar = np.array([built.rates(v, v_prev, t, int(c)) for c in counts]).T
+                _require(np.allclose(np.asarray(table, dtype=float), scalar, rtol=1e-12, atol=0),
+                         f"{where}: rate_table({v}, {v_prev}, {t}, {counts.tolist()}) disagrees with rates()")
     tables = ArrheniusHop(barrier_ev=0.3).build(lattice, temperature_k)
     occ = (np.random.default_rng(seed).random(lattice.n_sites) < 0.7).astype(np.int8)
     ions = IonSystem(lattice, tables, built, temperature_k, FieldModel(), seed, occupancy=occ)
