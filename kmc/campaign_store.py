@@ -24,6 +24,7 @@ import zarr
 
 from kmc import __version__
 from kmc.campaign import Campaign, _canonical_json
+from kmc.integrity import StoreDamaged, verify_run
 from kmc.store import RunStore, _fill, _jsonable, read_frames
 
 SCHEMA_VERSION = 1
@@ -162,11 +163,13 @@ def _delete_metadata(root: zarr.Group, path: str) -> None:
 
 
 def replica_state(root: zarr.Group, point: int, replica: int) -> str:
-    """'complete', 'failed', 'incomplete' (started, not finished) or 'missing'."""
+    """'complete', 'damaged' (complete, then a chunk or array lost or corrupted: kmc.integrity; run
+    again on resume), 'failed', 'incomplete' (started, not finished) or 'missing'."""
     try:
-        attrs = root[f"points/{point}/replicas/{replica}"].attrs
+        group = root[f"points/{point}/replicas/{replica}"]
+        attrs = group.attrs
         if attrs.get("complete"):
-            return "complete"
+            return "damaged" if verify_run(group) else "complete"
         return "failed" if attrs.get("failed") else "incomplete"
     except KeyError:
         return "missing"
@@ -208,9 +211,8 @@ class BufferedReplica:
 
     def finish(self, **attrs) -> None:
         store = RunStore(self.group, self.n_frames, self.fields, self.attrs)
-        for name, arr in store.arrays.items():
-            arr[...] = self.buffers[name]
-        store.finish(frames_written=self.frames_written, **attrs)
+        store.buffers, store.received = self.buffers, self.frames_written
+        store.finish(**attrs)  # one flush: the frames, frames_written and the manifest
 
 
 def mark_failed(group: zarr.Group, error: str, traceback_text: str = "") -> None:
@@ -250,7 +252,7 @@ def write_summary(path, campaign: Campaign, point: int) -> zarr.Group:
 # --- progress ---------------------------------------------------------------------------------
 
 def status(path) -> dict:
-    """Progress of a campaign store: per point, replicas complete / failed / incomplete / missing."""
+    """Progress of a campaign store: per point, replicas complete / damaged / failed / incomplete / missing."""
     meta = _stored(path)
     if meta is None:
         raise FileNotFoundError(f"{path}: no such store")
@@ -258,18 +260,22 @@ def status(path) -> dict:
     points = []
     for p, overrides in enumerate(meta["points"]):
         states = [replica_state(root, p, r) for r in range(int(meta["replicas"]))]
-        errors = {}
+        errors, damage = {}, {}
         for r, s in enumerate(states):
             if s == "failed":
                 errors[r] = root[f"points/{p}/replicas/{r}"].attrs.get("error", "")
+            elif s == "damaged":
+                damage[r] = str(StoreDamaged(verify_run(root[f"points/{p}/replicas/{r}"],
+                                                        f"{path}/points/{p}/replicas/{r}")))
         has_summary = _readable_attrs(root, f"points/{p}/summary").get("n") is not None
         points.append({"index": p, "overrides": overrides, "complete": states.count("complete"),
                        "failed": states.count("failed"), "incomplete": states.count("incomplete"),
-                       "missing": states.count("missing"), "errors": errors, "summary": has_summary})
-    totals = {k: sum(pt[k] for pt in points) for k in ("complete", "failed", "incomplete", "missing")}
+                       "missing": states.count("missing"), "damaged": states.count("damaged"), "errors": errors,
+                       "damage": damage, "summary": has_summary})
+    totals = {k: sum(pt[k] for pt in points) for k in ("complete", "failed", "incomplete", "missing", "damaged")}
     return {"title": meta.get("title", ""), "source": meta.get("source"), "base": meta.get("base"),
             "seed": meta["seed"], "replicas": int(meta["replicas"]), "n_points": len(points),
-            "points": points, **totals, "remaining": totals["incomplete"] + totals["missing"]}
+            "points": points, **totals, "remaining": totals["incomplete"] + totals["missing"] + totals["damaged"]}
 
 
 def format_status(st: dict, path="") -> str:
@@ -277,17 +283,22 @@ def format_status(st: dict, path="") -> str:
     lines = [f"{st['title']}  ({path})",
              f"  base {st['base']}, root seed {st['seed']}: {st['n_points']} points x {st['replicas']} replicas = {total}",
              f"  complete {st['complete']}   failed {st['failed']}   remaining {st['remaining']} "
-             f"(started {st['incomplete']}, not started {st['missing']})", "",
+             f"(started {st['incomplete']}, not started {st['missing']}"
+             + (f", damaged {st['damaged']}" if st.get("damaged") else "") + ")", "",
              f"  {'point':>5s}  {'done':>7s}  {'failed':>6s}  {'left':>4s}  summary  overrides"]
     for pt in st["points"]:
         over = ", ".join(f"{k}={v}" for k, v in pt["overrides"].items()) or "(base)"
-        left = pt["incomplete"] + pt["missing"]
+        left = pt["incomplete"] + pt["missing"] + pt.get("damaged", 0)
         lines.append(f"  {pt['index']:5d}  {pt['complete']:3d}/{st['replicas']:<3d}  {pt['failed']:6d}  {left:4d}  "
                      f"{'yes' if pt['summary'] else '-':7s}  {over}")
     failed = [(pt["index"], r, e) for pt in st["points"] for r, e in pt["errors"].items()]
     if failed:
         lines += ["", "  failed replicas:"]
         lines += [f"    point {p} replica {r}: {e}" for p, r, e in failed]
+    damaged = [(pt["index"], r, e) for pt in st["points"] for r, e in pt.get("damage", {}).items()]
+    if damaged:
+        lines += ["", "  damaged replicas (run again on resume):"]
+        lines += [f"    point {p} replica {r}: {e}" for p, r, e in damaged]
     return "\n".join(lines)
 
 

@@ -27,13 +27,16 @@ def phases(store, frame, slices, tolerance, allow_incomplete, no_write):
     """
     import zarr
 
+    from kmc.integrity import StoreDamaged, open_verified
     from kmc.phase_id import IncompleteStore, identify, write_to_store
 
     try:
-        group = zarr.open_group(str(store), mode="r")
+        group = open_verified(store, check=False)  # identify checks the run
         res = identify(group, frame=frame, n_slices=slices, tol=tolerance, allow_incomplete=allow_incomplete)
     except IncompleteStore as exc:
         _fail(f"{store}: {exc}")
+    except StoreDamaged as exc:
+        _fail(str(exc))
     except (ValueError, KeyError, FileNotFoundError) as exc:
         _fail(f"{store}: cannot identify phases ({exc})")
     click.echo(res.table())
@@ -60,7 +63,7 @@ def report(stores, output):
 
     try:
         path = build_report(stores, output)
-    except (ValueError, KeyError, FileNotFoundError) as exc:
+    except (ValueError, KeyError, FileNotFoundError) as exc:  # kmc.integrity.StoreDamaged names the file
         _fail(str(exc))
     click.echo(path.read_text().split("## Figures")[0].rstrip())
     click.echo(f"\nreport: {path}")

@@ -98,8 +98,12 @@ def identify(group, frame: int = -1, n_slices: int = 5, tol: float = 0.03, min_f
     """Phase identification of one frame of a run group (see module docstring).
 
     ``frame`` counts among the frames written (negative from the last). Raises
-    ``IncompleteStore`` for an unfinished run unless ``allow_incomplete``.
+    ``IncompleteStore`` for an unfinished run unless ``allow_incomplete``, and
+    :class:`kmc.integrity.StoreDamaged` for a lost or corrupted chunk or array.
     """
+    from kmc.integrity import check_run
+
+    check_run(group)
     attrs = dict(group.attrs)
     complete = bool(attrs.get("complete"))
     n_written = int(attrs.get("frames_written", 0))

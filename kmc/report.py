@@ -120,15 +120,17 @@ class RunResult:
 
 
 def _runs_in(path: Path):
-    """(name, group) of each run in a run store or a campaign store."""
-    from kmc.store import open_run
+    """(name, group) of each run in a run store or a campaign store (checked: kmc.integrity)."""
+    from kmc.integrity import check_run, child_groups, open_verified
 
-    root = open_run(path)
+    root = open_verified(path)
     if "points" not in root:
         yield path.stem, root, []
         return
-    for p_name, point in sorted(root["points"].groups()):
-        reps = sorted(point["replicas"].groups()) if "replicas" in point else []
+    for p_name, point in child_groups(root["points"]):
+        reps = child_groups(point["replicas"]) if "replicas" in point else []
+        for _, g in reps:
+            check_run(g)
         if reps:
             yield f"{path.stem}/{p_name}", reps[0][1], [g for _, g in reps]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmc.store import open_run, read_frames
+from kmc.integrity import open_verified
+from kmc.store import read_frames
 
 
 def segment_end_frames(segment: np.ndarray) -> list[int]:
@@ -22,7 +23,12 @@ def depth_thirds(profile: np.ndarray) -> tuple[float, float, float]:
 
 
 def describe(path) -> str:
-    group = open_run(path)
+    """Provenance, film and one row per protocol segment of a run store.
+
+    Raises :class:`kmc.integrity.StoreDamaged` (a ValueError) if a chunk or an array's metadata is
+    lost or corrupted, ValueError if the store is not a run.
+    """
+    group = open_verified(path)
     a = dict(group.attrs)
     if "frames_written" not in a:
         raise ValueError("no frames_written attribute")
