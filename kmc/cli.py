@@ -17,8 +17,50 @@ from kmc.config import ConfigError  # noqa: E402
 
 
 def _fail(message: str) -> None:
+    """The one line a user error gets (exit status 2)."""
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def _write_traceback() -> Path | None:
+    """Save the current exception's traceback to a file in the temp directory; its path (or None)."""
+    import tempfile
+    import traceback
+
+    path = Path(tempfile.gettempdir()) / f"mikmc-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    try:
+        path.write_text(f"mikmc {' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}")
+    except OSError:
+        return None
+    return path
+
+
+class _Commands(click.Group):
+    """The ``mikmc`` group: every error reaches the user as one line, never as a traceback.
+
+    A bad input (ConfigError, an unreadable or unwritable file) exits 2; anything unexpected exits 1
+    with the path of a file holding the traceback (``--debug`` or MIKMC_DEBUG=1 shows it instead).
+    """
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the one place that turns errors into lines
+            if ctx.params.get("debug") or os.environ.get("MIKMC_DEBUG"):
+                raise
+            if isinstance(exc, ConfigError):
+                _fail(str(exc))
+            if isinstance(exc, OSError) and exc.strerror:
+                _fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror}")
+            where = _write_traceback()
+            click.echo(f"error: internal error, {type(exc).__name__}: {exc}"
+                       + (f" (traceback in {where}; --debug shows it)" if where else ""), err=True)
+            sys.exit(1)
 
 
 def _parse_set(values: tuple[str, ...]) -> dict:
@@ -45,9 +87,10 @@ def _new_store_path(stem: str) -> Path:
     return path
 
 
-@click.group()
+@click.group(cls=_Commands)
 @click.version_option(package_name="mikmc")
-def main():
+@click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")
+def main(debug):
     """mikmc: magneto-ionic kinetic Monte Carlo of N³⁻ ions in CoFeN films."""
 
 
@@ -56,54 +99,95 @@ def main():
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Zarr store to write (default: a new one here).")
 @click.option("--seed", type=int, help="Root seed (default: the protocol's run.seed).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a config key, e.g. hops.barrier_ev=0.6.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing store.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(protocol, output, seed, sets, overwrite, quiet):
-    """Run PROTOCOL (a TOML file or a bundled protocol name; default: the paper's High M state)."""
-    import zarr
+@click.option("--overwrite", is_flag=True, help="Replace an existing mikmc store (only once the new run is set up).")
+@click.option("--quiet", is_flag=True, help="No progress bar or progress lines.")
+@click.option("--log-every", type=click.FloatRange(0.1), default=5.0, show_default=True, metavar="SECONDS",
+              help="Wall time between progress lines when the output is not a terminal.")
+@click.option("--no-size-limit", is_flag=True, help="Run even if the film's estimated memory or event count "
+              "is above the limits.")
+@click.option("--checkpoint-interval", type=click.FloatRange(0), default=60.0, show_default=True, metavar="SECONDS",
+              help="Wall time between checkpoints in the store, for --resume (0: none).")
+@click.option("--resume", type=click.Path(path_type=Path), metavar="OUT",
+              help="Continue the killed run in store OUT from its last checkpoint.")
+def run(protocol, output, seed, sets, overwrite, quiet, log_every, no_size_limit, checkpoint_interval, resume):
+    """Run PROTOCOL (a TOML file or a bundled protocol name; default: the paper's High M state).
 
+    The whole config is checked before anything is written; an existing store is replaced only
+    with --overwrite, only if it is a mikmc store, and only once the new run has been set up.
+    """
     from kmc import config as cfg
+    from kmc import limits, output_path
     from kmc.engine import Simulation
 
-    try:
-        conf = cfg.load(protocol, _parse_set(sets))
-    except ConfigError as exc:
-        _fail(str(exc))
+    if resume is not None:
+        if protocol or sets or seed is not None or output is not None or overwrite:
+            _fail("--resume continues the run recorded in its store: no PROTOCOL, --set, --seed, -o or --overwrite")
+        return _resume(resume, quiet, log_every, checkpoint_interval)
+    conf = cfg.load(protocol, _parse_set(sets))
     if seed is not None and seed < 0:
         _fail(f"--seed = {seed}: must be an integer >= 0")
+    estimate = None if no_size_limit else limits.check(conf)
+    if output is not None:
+        output_path.check_target(output, overwrite)
     sim = Simulation(conf, seed=seed)
     if output is None:
         output = _new_store_path(f"{Path(conf.source).stem}_seed{sim.seed}")
-    elif output.exists() and not overwrite:
-        _fail(f"--output = '{output}': exists already; choose another path or pass --overwrite")
-    store = sim.open_store(zarr.open_group(str(output), mode="w"))
+        output_path.check_target(output, overwrite=False)
+    from kmc.checkpoint import Checkpointer
+
+    store = Checkpointer(sim, _open_output(sim, output), checkpoint_interval)
+    cost = f", ≈ {estimate.events:.1g} events expected" if estimate is not None else ""
     click.echo(f"mikmc: {conf.title} ({conf.source}), seed {sim.seed}, {sim.lattice.n_sites} N sites in "
-               f"{sim.lattice.n_layers} layers, {sim.frames[-1].time_s / 60:.1f} min simulated -> {output}")
-    if quiet:
-        sim.run(store)
-    else:
-        _run_with_progress(sim, store)
+               f"{sim.lattice.n_layers} layers, {sim.frames[-1].time_s / 60:.1f} min simulated{cost} -> {output}")
+    _run_to_end(sim, store, output, quiet, log_every)
+
+
+def _open_output(sim, output: Path):
+    """The run's store at ``output``; an existing mikmc store there is replaced only once the new
+    one has been created beside it (kmc.output_path)."""
+    import shutil
+
+    import zarr
+
+    from kmc import output_path
+
+    replacing = output.exists()
+    target = output_path.staging_path(output) if replacing else output
+    output_path.make_writable_dir(target)
+    try:
+        store = sim.open_store(zarr.open_group(str(target), mode="w"))
+        if replacing:
+            output_path.swap_into_place(target, output)
+            store = sim.open_store(zarr.open_group(str(output), mode="w"))
+    except BaseException:
+        if target.exists():  # the directory this run created; an old store is still at `output`
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    return store
+
+
+def _run_to_end(sim, store, output: Path, quiet: bool, log_every: float) -> None:
+    """Run the rest of the protocol with progress, then the one-line summary."""
+    from kmc import progress
+
+    with progress.for_output(sim.frames[-1].time_s, quiet, log_every) as report:
+        sim.run(store, progress=report)
     s = sim.stats
     click.echo(f"done: {s['events']:,} events in {s['wall_time_s']:.1f} s ({s['events_per_s']:.3g} events/s); "
                f"results in {output}")
 
 
-def _run_with_progress(sim, store) -> None:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+def _resume(out: Path, quiet: bool, log_every: float, checkpoint_interval: float) -> None:
+    """``mikmc run --resume OUT``: finish a killed run from its last checkpoint (kmc.checkpoint)."""
+    from kmc import checkpoint
 
-    total = sim.frames[-1].time_s
-    t_wall = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[sim]}"),
-                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), transient=False) as bar:
-        task = bar.add_task("run", total=total, sim="", rate="")
-
-        def update(s, i):
-            wall = time.perf_counter() - t_wall
-            bar.update(task, completed=s.time_s, description=f"[{s.segment.label}]",
-                       sim=f"t = {s.time_s / 60:6.2f} / {total / 60:.2f} min",
-                       rate=f"{s.ions.events / max(wall, 1e-9):.3g} events/s")
-
-        sim.run(store, progress=update)
+    try:
+        sim, store = checkpoint.resume(out, checkpoint_interval)
+    except checkpoint.ResumeError as exc:
+        _fail(str(exc))
+    click.echo(f"mikmc: resuming {out} after frame {sim.frame_index} of {len(sim.frames) - 1} "
+               f"(t = {sim.time_s / 60:.2f} / {sim.frames[-1].time_s / 60:.1f} min simulated)")
+    _run_to_end(sim, store, out, quiet, log_every)
 
 
 @main.command()
@@ -111,10 +195,13 @@ def _run_with_progress(sim, store) -> None:
 def info(store):
     """Summarise a results STORE (a run, or a campaign: its progress)."""
     from kmc.campaign_store import format_status, is_campaign_store, status
+    from kmc.integrity import StoreDamaged
     from kmc.summary import describe
 
     try:
         click.echo(format_status(status(store), store) if is_campaign_store(store) else describe(store))
+    except StoreDamaged as exc:
+        _fail(str(exc))
     except (ValueError, KeyError, FileNotFoundError) as exc:
         _fail(f"{store}: not a mikmc store ({exc})")
 
@@ -184,6 +271,10 @@ def campaign(campaign_file, output, status_of, extend, retry_failed, use_mpi, qu
     if report is not None:
         click.echo(f"done: {report.complete} replicas complete, {report.failed} failed, {report.skipped} done before; "
                    f"{report.wall_s:.1f} s; status: mikmc campaign --status {output}")
+        if report.failed and not report.complete and not cs.status(output)["complete"]:
+            first = next(iter(report.errors.values()))
+            click.echo(f"error: every replica failed; the first: {first}", err=True)
+            sys.exit(1)
 
 
 from kmc.cli_report import phases as _phases, report as _report  # noqa: E402

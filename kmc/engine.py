@@ -17,6 +17,7 @@ from kmc import __version__, plugins
 from kmc.config import RunConfig
 from kmc.ions import IonSystem
 from kmc.protocol import Segment, frame_schedule
+from kmc.state import capture, load
 from kmc.store import FieldSpec, RunStore
 
 
@@ -38,6 +39,10 @@ class Process(Protocol):
     def start_segment(self, sim: "Simulation", segment: Segment) -> None: ...
 
     def advance(self, sim: "Simulation", t0_s: float, t1_s: float) -> None: ...
+
+    def state(self) -> dict: ...
+
+    def load_state(self, state: dict) -> None: ...
 
 
 class IonObserver:
@@ -91,7 +96,7 @@ def derive_seeds(seed: int, spawn_key: tuple = ()) -> dict[str, np.random.SeedSe
 
 
 class Simulation:
-    """One run of a protocol.
+    """One run of a protocol; :meth:`checkpoint_state` / :meth:`restore` continue it bit for bit.
 
     Parameters
     ----------
@@ -101,6 +106,9 @@ class Simulation:
     spawn_key : tuple of int
         Campaign key, e.g. (point, replica): gives each replica its own streams.
     """
+
+    #: what a checkpoint saves besides the ions and processes (frame_index: last frame done, -1: none)
+    STATE = ("frame_index", "segment_index", "wall_time_s")
 
     def __init__(self, config: RunConfig, seed: int | None = None, spawn_key: tuple = ()):
         self.config = config
@@ -116,6 +124,8 @@ class Simulation:
         self.frames = frame_schedule(config.segments, config.frame_interval_s)
         self.segment_starts = np.concatenate([[0.0], np.cumsum([s.duration_s for s in config.segments])])
         self.segment_index = 0
+        self.frame_index = -1
+        self.wall_time_s = 0.0
         self.observers: list[Observer] = [IonObserver()]
         self.processes: list[Process] = []
         if "exchange" in config.plugins and "phases" in config.plugins:
@@ -175,6 +185,24 @@ class Simulation:
             out.update(obs.observe(self))
         return out
 
+    # --- checkpoints ------------------------------------------------------------------------
+    def checkpoint_state(self) -> dict[str, dict]:
+        """Everything a continuation needs: {"simulation": ..., "ions": ..., <process name>: ...}."""
+        out = {"simulation": capture(self, self.STATE), "ions": self.ions.state()}
+        out.update({proc.name: proc.state() for proc in self.processes})
+        return out
+
+    def restore(self, state: dict[str, dict]) -> None:
+        """Load a :meth:`checkpoint_state` into this (new) Simulation, built from the same config and
+        seed; :meth:`run` then continues after the saved frame."""
+        parts = {"simulation", "ions", *(proc.name for proc in self.processes)}
+        if set(state) != parts:
+            raise ValueError(f"checkpoint holds {sorted(state)}, this run needs {sorted(parts)}")
+        load(self, self.STATE, state["simulation"])
+        self.ions.load_state(state["ions"])
+        for proc in self.processes:
+            proc.load_state(state[proc.name])
+
     # --- running ------------------------------------------------------------------------------
     def _enter_segment(self, index: int) -> None:
         self.segment_index = index
@@ -183,13 +211,16 @@ class Simulation:
             proc.start_segment(self, self.segment)
 
     def run(self, sink: RunStore | None = None, progress: Callable[["Simulation", int], None] | None = None) -> dict:
-        """Run the whole protocol; write each frame to ``sink``. Returns the last frame's values."""
-        wall0 = time.perf_counter()
-        self._enter_segment(0)
-        values = self.observe()
-        if sink is not None:
-            sink.write_frame(0, values)
-        for i, frame in enumerate(self.frames[1:], start=1):
+        """Run the protocol (from after ``frame_index`` if restored); write each frame to ``sink``.
+        Returns the last frame's values."""
+        wall0 = time.perf_counter() - self.wall_time_s
+        if self.frame_index < 0:
+            self._enter_segment(0)
+            self.frame_index = 0
+            if sink is not None:
+                sink.write_frame(0, self.observe())
+        for i in range(self.frame_index + 1, len(self.frames)):
+            frame = self.frames[i]
             if frame.segment != self.segment_index:
                 self._enter_segment(frame.segment)
             t0 = self.time_s
@@ -198,12 +229,13 @@ class Simulation:
                 proc.advance(self, t0, frame.time_s)
             if self.ions.n_film + self.ions.n_electrolyte != self.n_ions0:
                 raise RuntimeError("N conservation violated: film + electrolyte != initial N")
-            values = self.observe()
+            self.frame_index, self.wall_time_s = i, time.perf_counter() - wall0
             if sink is not None:
-                sink.write_frame(i, values)
+                sink.write_frame(i, self.observe())
             if progress is not None:
                 progress(self, i)
-        wall = time.perf_counter() - wall0
+        wall = self.wall_time_s = time.perf_counter() - wall0
+        values = self.observe()
         self.stats = {"wall_time_s": wall, "events": self.ions.events,
                       "events_per_s": self.ions.events / wall if wall > 0 else 0.0}
         if sink is not None:

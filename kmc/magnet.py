@@ -23,6 +23,7 @@ import numpy as np
 
 from kmc.core import spins as core
 from kmc.core.rng import new_state
+from kmc.state import capture, load
 from kmc.store import FieldSpec
 
 from kmc.units import K_B_EV, MU_B_EMU, MU_B_EV_PER_T, TESLA_PER_OE  # noqa: F401 (re-exported)
@@ -119,6 +120,9 @@ class Magnet:
     """
 
     name = "magnet"
+    #: every attribute the run changes: what a checkpoint saves
+    STATE = ("spins", "phase", "is_ferro", "rng", "jb", "active", "members", "ptr", "wraps", "mu", "ks", "kb",
+             "hz", "field_oe", "sweeps_done", "accepted", "attempts", "_initialised")
 
     def __init__(self, lattice, phases, model, params: MagnetParams, temperature_k: float, seed):
         self.lattice, self.tables, self.model, self.params = lattice, phases, model, params
@@ -216,6 +220,8 @@ class Magnet:
         if n_att <= 0:
             return 0
         m = self.model
+        kernels = core.sweep_kernels(m.delta_e)  # this plug-in's sweeps, cached on disk (kmc.core.kernels)
+        sequential = bool(self.params.sequential_sweeps)
         n_rounds = int(round(n_sweeps)) if self.params.cluster_moves else 0
         move_wrapping = abs(self.field_oe) > self.params.coercive_field_oe
         blocks = max(1, min(10, n_rounds))
@@ -224,15 +230,14 @@ class Magnet:
             att = n_att * (b + 1) // blocks - n_att * b // blocks
             rounds = n_rounds * (b + 1) // blocks - n_rounds * b // blocks
             if m.vector:
-                acc += core.sweep_vector(self.spins, self.active, self.knbr, self.jb, self.hz, self.ks, self.axis,
-                                         m.step, self.kt_ev, att, self.rng, m.delta_e,
-                                         bool(self.params.sequential_sweeps))
+                acc += kernels.sweep_vector(self.spins, self.active, self.knbr, self.jb, self.hz, self.ks, self.axis,
+                                            m.step, self.kt_ev, att, self.rng, sequential)
                 if rounds:
                     core.rotate_clusters_vector(self.spins, self.members, self.ptr, self.wraps, move_wrapping, self.hz, self.ks, self.axis,
                                                 self.kt_ev, rounds, self.rng)
             else:
-                acc += core.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, att,
-                                        self.rng, m.delta_e, bool(self.params.sequential_sweeps))
+                acc += kernels.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, att,
+                                           self.rng, sequential)
                 if rounds:
                     core.flip_clusters_ising(self.spins, self.members, self.ptr, self.wraps, move_wrapping, self.hz, self.kb, self.kt_ev,
                                              rounds, self.rng)
@@ -259,6 +264,15 @@ class Magnet:
         for s in range(1, k + 1):
             self.set_field(seg.field_at(t0_s + (t1_s - t0_s) * s / k - start))
             self.relax(n_sweeps / k)
+
+    # --- checkpoints ------------------------------------------------------------------------
+    def state(self) -> dict:
+        """Copies of the mutable attributes (:attr:`STATE`), for :meth:`load_state`."""
+        return capture(self, self.STATE)
+
+    def load_state(self, state: dict) -> None:
+        """Continue exactly from a :meth:`state` of a magnet built from the same config and seed."""
+        load(self, self.STATE, state)
 
     # --- observables --------------------------------------------------------------------------
     def projection(self) -> np.ndarray:

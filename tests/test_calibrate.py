@@ -28,7 +28,7 @@ TARGETS = [  # extraction (barrier and field), in-plane diffusion (barrier), act
 
 
 def calibration_dict(values, start):
-    return {"title": "synthetic", "base": "quick", "replicas": 4, "seed": 5, "set": TINY,
+    return {"title": "synthetic", "base": "quick", "replicas": 6, "seed": 5, "set": TINY,
             "parameters": {"hops.barrier_ev": {"start": start["hops.barrier_ev"], "lower": 0.74, "upper": 0.82},
                            "field.film_voltage_fraction": {"start": start["field.film_voltage_fraction"],
                                                            "lower": 0.04, "upper": 0.16, "scale": "log"}},

@@ -15,7 +15,8 @@ Every trial is a symmetric proposal and the Metropolis acceptance min(1, exp(−
 detailed balance with respect to exp(−E/kT) for each single-site update.
 
 The energy change of a move is a function passed in (numba dispatcher), so an exchange plug-in
-can replace it without touching these loops; its signatures are
+can replace it without touching the loops (kmc.core.sweeps; one cached copy per ΔE function, see
+kmc.core.kernels); its signatures are
 
     ising:      delta_e(i, spins, nbr, jb, hz) -> float          # flip s_i -> -s_i
     vector:     delta_e(i, new, spins, nbr, jb, hz, ks, axis) -> float   # s_i -> new (3,)
@@ -27,8 +28,10 @@ for a given seed.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
+from kmc.core.kernels import sweep_kernels
 from kmc.core.rng import uniform
 
 
@@ -116,81 +119,62 @@ def _propose(i, spins, step, rng, new):
 
 
 # --- sweeps -------------------------------------------------------------------------------------
-# Not cached (cache=False): a kernel that takes a dispatcher argument cannot be cached safely; numba
-# re-pickles the on-disk index, whose keys hold the dispatcher types of other processes' plug-ins,
-# and fails with 'ReferenceError: underlying object has vanished' (numba issue #2956).
-@njit
+# The loops live in kmc.core.sweeps (a template); kmc.core.kernels gives each ΔE function its own
+# copy, cached on disk by numba, so a process compiles them only the first time on a machine.
+# sweep_ising / sweep_vector below dispatch to that copy, from Python and from jitted code alike.
 def sweep_ising(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, delta_e, sequential=False):
     """``n_attempts`` Metropolis flips at sites drawn from ``active``; returns the number accepted.
 
-    Parameters
-    ----------
-    spins : (n_host,) int8, ±1 on active sites
-    active : (n_active,) int64 site indices
-    nbr : (n_host, k) int32 or int64 neighbour indices; no -1: pad rows with any valid index
-        (e.g. the site itself, see :func:`padded_neighbours`) and J = 0
-    jb : (n_host, k) float64, J of each bond in eV (0 on padding)
-    hz : (n_host,) float64, Zeeman energy μ_i B in eV
-    kt_ev : float
-    rng : (4,) uint64 xoshiro state
-    delta_e : njit function, see module docstring
-    sequential : bool
-        False: each attempt at a site drawn uniformly from ``active`` (every step obeys detailed
-        balance). True: visit ``active`` in order from a random start (each single-site update
-        still leaves exp(−E/kT) invariant; better memory locality, about twice as fast).
-    """
-    n = active.shape[0]
-    if n == 0:
-        return 0
-    beta = 1.0 / kt_ev
-    acc = 0
-    k = min(int(uniform(rng) * n), n - 1) if sequential else 0
-    for _ in range(n_attempts):
-        if sequential:
-            i = active[k]
-            k += 1
-            if k == n:
-                k = 0
-        else:
-            i = active[min(int(uniform(rng) * n), n - 1)]
-        de = delta_e(i, spins, nbr, jb, hz)
-        if accept(beta * de, rng):
-            spins[i] = -spins[i]
-            acc += 1
-    return acc
+    ``delta_e`` is the njit ΔE function (see module docstring); the other arguments as
+    :func:`kmc.core.sweeps.sweep_ising`, the kernel this calls through
+    :func:`kmc.core.kernels.sweep_kernels`. Callable from jitted code too."""
+    return sweep_kernels(delta_e).sweep_ising(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng,
+                                              bool(sequential))
 
 
-@njit  # not cached: see sweep_ising
 def sweep_vector(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, delta_e,
                  sequential=False):
     """``n_attempts`` Metropolis moves of classical unit spins (n_host, 3); returns the number accepted.
 
     ``ks`` (n_host,) is the uniaxial anisotropy K_i in eV (> 0: easy axis along ``axis``), ``step``
-    the width of the trial move (see :func:`_propose`). Other arguments as :func:`sweep_ising`.
+    the width of the trial move (see :func:`_propose`), ``delta_e`` the njit ΔE function; see
+    :func:`kmc.core.sweeps.sweep_vector` and :func:`sweep_ising`.
     """
-    n = active.shape[0]
-    if n == 0:
-        return 0
-    beta = 1.0 / kt_ev
-    new = np.empty(3)
-    acc = 0
-    k = min(int(uniform(rng) * n), n - 1) if sequential else 0
-    for _ in range(n_attempts):
-        if sequential:
-            i = active[k]
-            k += 1
-            if k == n:
-                k = 0
-        else:
-            i = active[min(int(uniform(rng) * n), n - 1)]
-        _propose(i, spins, step, rng, new)
-        de = delta_e(i, new, spins, nbr, jb, hz, ks, axis)
-        if accept(beta * de, rng):
-            spins[i, 0] = new[0]
-            spins[i, 1] = new[1]
-            spins[i, 2] = new[2]
-            acc += 1
-    return acc
+    return sweep_kernels(delta_e).sweep_vector(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts,
+                                               rng, bool(sequential))
+
+
+def _omitted(sequential) -> bool:
+    return sequential is None or isinstance(sequential, (types.Omitted, types.NoneType))
+
+
+@overload(sweep_ising)
+def _sweep_ising_jit(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, delta_e, sequential=False):
+    if not isinstance(delta_e, types.Dispatcher):
+        return None
+    kernel = sweep_kernels(delta_e.dispatcher).sweep_ising
+    if _omitted(sequential):
+        def impl(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, delta_e, sequential=False):
+            return kernel(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, False)
+    else:
+        def impl(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, delta_e, sequential=False):
+            return kernel(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, bool(sequential))
+    return impl
+
+
+@overload(sweep_vector)
+def _sweep_vector_jit(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, delta_e,
+                      sequential=False):
+    if not isinstance(delta_e, types.Dispatcher):
+        return None
+    kernel = sweep_kernels(delta_e.dispatcher).sweep_vector
+    if _omitted(sequential):
+        def impl(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, delta_e, sequential=False):
+            return kernel(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, False)
+    else:
+        def impl(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, delta_e, sequential=False):
+            return kernel(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, rng, bool(sequential))
+    return impl
 
 
 # --- spin memory bookkeeping --------------------------------------------------------------------
