@@ -33,6 +33,7 @@ def events_per_s(ions: IonSystem, n_events: int) -> float:
 def scaling(sizes, vacancy_fraction=0.1, n_events=1_000_000):
     """Closed box of fcc sites (N sublattice of rocksalt) with 10 % vacancies, N-N bonds on."""
     print(f"{'sites':>10s} {'events/s':>12s} {'ns/event':>9s}   (fcc, {vacancy_fraction:.0%} vacancies, closed, no field)")
+    rates = {}
     for cells in sizes:
         lat = CubicTestLattice("fcc", (cells, cells, cells), 4.24, periodic_z=True).build(0)
         rng = np.random.default_rng(0)
@@ -40,7 +41,10 @@ def scaling(sizes, vacancy_fraction=0.1, n_events=1_000_000):
         tables = ArrheniusHop().build(lat, 300.0)
         ions = IonSystem(lat, tables, Closed().build(lat, 300.0), 300.0, FieldModel(), 1, occupancy=occ)
         r = events_per_s(ions, n_events)
+        rates[lat.n_sites] = r
         print(f"{lat.n_sites:10d} {r:12.3g} {1e9 / r:9.0f}")
+    small, large = min(rates), max(rates)
+    print(f"rate at {large:,} sites / rate at {small:,} sites: {rates[large] / rates[small]:.2f}")
 
 
 def gated_film(n_events=2_000_000):
