@@ -16,7 +16,7 @@ import numpy as np
 from kmc import __version__, plugins
 from kmc.config import RunConfig
 from kmc.ions import IonSystem
-from kmc.protocol import Segment, frame_schedule
+from kmc.protocol import Segment, frame_schedule, tick_schedule
 from kmc.state import capture, load
 from kmc.store import FieldSpec, RunStore
 
@@ -39,6 +39,8 @@ class Process(Protocol):
     def start_segment(self, sim: "Simulation", segment: Segment) -> None: ...
 
     def advance(self, sim: "Simulation", t0_s: float, t1_s: float) -> None: ...
+
+    coupling_interval_s: float  # simulated time (s) between two calls of advance
 
     def state(self) -> dict: ...
 
@@ -107,8 +109,9 @@ class Simulation:
         Campaign key, e.g. (point, replica): gives each replica its own streams.
     """
 
-    #: what a checkpoint saves besides the ions and processes (frame_index: last frame done, -1: none)
-    STATE = ("frame_index", "segment_index", "wall_time_s")
+    #: what a checkpoint saves besides the ions and processes (frame_index: last frame done, -1: none;
+    #: tick_index: last tick done; coupled_s: time of the last coupling of the processes)
+    STATE = ("frame_index", "tick_index", "coupled_s", "segment_index", "wall_time_s")
 
     def __init__(self, config: RunConfig, seed: int | None = None, spawn_key: tuple = ()):
         self.config = config
@@ -124,7 +127,8 @@ class Simulation:
         self.frames = frame_schedule(config.segments, config.frame_interval_s)
         self.segment_starts = np.concatenate([[0.0], np.cumsum([s.duration_s for s in config.segments])])
         self.segment_index = 0
-        self.frame_index = -1
+        self.frame_index = self.tick_index = -1
+        self.coupled_s = 0.0
         self.wall_time_s = 0.0
         self.observers: list[Observer] = [IonObserver()]
         self.processes: list[Process] = []
@@ -135,6 +139,8 @@ class Simulation:
             self.processes.append(magnet)
             self.observers.append(MagnetObserver(magnet))
         self.n_ions0 = self.ions.n_ions
+        coupling = min((p.coupling_interval_s for p in self.processes), default=config.frame_interval_s)
+        self.ticks = tick_schedule(config.segments, config.frame_interval_s, coupling)
 
     # --- current drive ------------------------------------------------------------------------
     @property
@@ -211,29 +217,36 @@ class Simulation:
             proc.start_segment(self, self.segment)
 
     def run(self, sink: RunStore | None = None, progress: Callable[["Simulation", int], None] | None = None) -> dict:
-        """Run the protocol (from after ``frame_index`` if restored); write each frame to ``sink``.
-        Returns the last frame's values."""
+        """Run the protocol (from after ``tick_index`` if restored); write each frame to ``sink``.
+
+        The run stops at the union of the frame times and the processes' coupling times
+        (:func:`kmc.protocol.tick_schedule`): the ions advance to each, the processes advance at
+        coupling times only, and frames only observe. Returns the last frame's values."""
         wall0 = time.perf_counter() - self.wall_time_s
         if self.frame_index < 0:
             self._enter_segment(0)
             self.frame_index = 0
             if sink is not None:
                 sink.write_frame(0, self.observe())
-        for i in range(self.frame_index + 1, len(self.frames)):
-            frame = self.frames[i]
-            if frame.segment != self.segment_index:
-                self._enter_segment(frame.segment)
-            t0 = self.time_s
-            self.ions.advance(frame.time_s)
-            for proc in self.processes:
-                proc.advance(self, t0, frame.time_s)
+        for k in range(self.tick_index + 1, len(self.ticks)):
+            tick = self.ticks[k]
+            if tick.segment != self.segment_index:
+                self._enter_segment(tick.segment)
+            self.ions.advance(tick.time_s)
+            if tick.couple:
+                for proc in self.processes:
+                    proc.advance(self, self.coupled_s, tick.time_s)
+                self.coupled_s = tick.time_s
             if self.ions.n_film + self.ions.n_electrolyte != self.n_ions0:
                 raise RuntimeError("N conservation violated: film + electrolyte != initial N")
-            self.frame_index, self.wall_time_s = i, time.perf_counter() - wall0
+            self.tick_index = k
+            if tick.frame < 0:
+                continue
+            self.frame_index, self.wall_time_s = tick.frame, time.perf_counter() - wall0
             if sink is not None:
-                sink.write_frame(i, self.observe())
+                sink.write_frame(tick.frame, self.observe())
             if progress is not None:
-                progress(self, i)
+                progress(self, tick.frame)
         wall = self.wall_time_s = time.perf_counter() - wall0
         values = self.observe()
         self.stats = {"wall_time_s": wall, "events": self.ions.events,

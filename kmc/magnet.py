@@ -35,6 +35,13 @@ class MagnetParams:
 
     Parameters
     ----------
+    coupling_interval_s : float
+        Simulated time (s) between two couplings of the spins to the ions: at each, phases are
+        recomputed from the N occupancy (new ferromagnetic sites get random spins, lost ones drop
+        theirs) and the spins relax over the interval since the last coupling; also at every
+        segment's end. Output frames only read the state of the last coupling, so they never
+        change the trajectory. Default 10 s, the frame interval of the bundled protocols (the
+        coupling used to be tied to the frames).
     sweeps_per_second : float
         Metropolis sweeps (one attempt per ferromagnetic site) per second of simulated time.
         Rationale: a sweep is one attempt per spin, physically ~1/f0 with f0 ≈ 10⁹–10¹⁰ Hz, far
@@ -46,10 +53,10 @@ class MagnetParams:
         The real threshold (kT ln(f0 t) ≈ 26–30 kT) is compressed by this coarse-graining; the
         value is a model parameter to be calibrated (issue 7).
     max_sweeps_per_frame : float
-        Cap on the sweeps between two frames (keeps long frames affordable).
+        Cap on the sweeps of one coupling interval.
     field_substeps : int
-        While a segment sweeps the field, the interval between frames is relaxed in this many
-        pieces, each at the field of its end, so frames record M(H) along the loop.
+        While a segment sweeps the field, each coupling interval is relaxed in this many pieces,
+        each at the field of its end, so frames record M(H) along the loop.
     sequential_sweeps : int
         1: sweeps visit the ferromagnetic sites in order from a random start (faster); 0: each
         attempt at a random site. Both leave the Boltzmann distribution invariant.
@@ -80,6 +87,7 @@ class MagnetParams:
         well below typical grain sizes of sputtered CoFe (5–20 nm); to be calibrated.
     """
 
+    coupling_interval_s: float = 10.0
     sweeps_per_second: float = 10.0
     max_sweeps_per_frame: float = 2000.0
     field_substeps: int = 10
@@ -89,6 +97,8 @@ class MagnetParams:
     coherence_area_nm2: float = 4.0
 
     def __post_init__(self):
+        if not self.coupling_interval_s > 0:
+            raise ValueError(f"coupling_interval_s must be > 0, got {self.coupling_interval_s}")
         if not self.sweeps_per_second >= 0:
             raise ValueError(f"sweeps_per_second must be >= 0, got {self.sweeps_per_second}")
         if not self.max_sweeps_per_frame >= 0:
@@ -126,6 +136,7 @@ class Magnet:
 
     def __init__(self, lattice, phases, model, params: MagnetParams, temperature_k: float, seed):
         self.lattice, self.tables, self.model, self.params = lattice, phases, model, params
+        self.coupling_interval_s = float(params.coupling_interval_s)
         n = len(lattice.host)
         self.n_host = n
         self.block_sites = self.coherent_block(lattice, params.coherence_area_nm2)

@@ -81,5 +81,30 @@ def frame_schedule(segments: list[Segment], frame_interval_s: float) -> list[Fra
     return frames
 
 
+@dataclass(frozen=True)
+class Tick:
+    """A moment the run stops at: to record frame ``frame`` (>= 0), to couple the processes to the
+    ions (``couple``), or both."""
+
+    time_s: float
+    segment: int
+    frame: int
+    couple: bool
+
+
+def tick_schedule(segments: list[Segment], frame_interval_s: float, coupling_interval_s: float) -> list[Tick]:
+    """The union of the frame times and the coupling times (both: every interval within each
+    segment, and each segment's end), in order, t = 0 excluded. The coupling times depend on the
+    protocol and the coupling interval only, so the frame interval never changes what is coupled."""
+    frames = frame_schedule(segments, frame_interval_s)[1:]
+    couplings = frame_schedule(segments, coupling_interval_s)[1:]
+    marks: dict[tuple[int, float], list] = {}
+    for k, f in enumerate(frames, start=1):
+        marks.setdefault((f.segment, f.time_s), [-1, False])[0] = k
+    for c in couplings:
+        marks.setdefault((c.segment, c.time_s), [-1, False])[1] = True
+    return [Tick(t, seg, frame, couple) for (seg, t), (frame, couple) in sorted(marks.items())]
+
+
 def total_duration_s(segments: list[Segment]) -> float:
     return float(sum(s.duration_s for s in segments))

@@ -81,28 +81,28 @@ def test_field_in_film_is_screened_as_it_turns_metallic():
     assert abs(e_half[1]) < 0.01 * abs(e_half[-2])  # metallic layers carry almost no field
 
 
-def test_output_frames_do_not_change_the_ion_trajectory():
-    """Recording frames only observes: 3x fewer frames, the same ion history at the common times."""
+def test_output_frames_only_observe_ions_and_spins():
+    """Frame intervals 3x apart: every recorded quantity (ions and magnetism) identical at the common
+    times, and the spins themselves too."""
     from kmc.config import load
 
     sets = {"lattice.thickness_nm": 4.0, "lattice.cells_xy": [2, 2], "segments.0.duration": "60 s",
-            "segments.1.duration": "30 s"}
+            "segments.1.duration": "30 s", "magnet.coupling_interval_s": 10.0}
     histories = []
     for interval in ("5 s", "15 s"):
-        conf = load("quick", {**sets, "run.frame_interval": interval})
-        sim = Simulation(conf, seed=5)
+        sim = Simulation(load("quick", {**sets, "run.frame_interval": interval}), seed=5)
         rows = {}
 
         def record(s, i, rows=rows):
-            rows[round(s.time_s, 9)] = (s.ions.events, s.ions.counters()["exits"], s.ions.occ.copy(),
-                                        s.ions.disp.copy())
+            rows[round(s.time_s, 9)] = {**s.observe(), "occ": s.ions.occ.copy(), "disp": s.ions.disp.copy(),
+                                        "spins": s.processes[0].spins.copy()}
 
         sim.run(progress=record)
         histories.append(rows)
     fine, coarse = histories
     common = sorted(set(fine) & set(coarse))
-    assert len(common) >= 6
+    assert len(common) >= 6 and len(fine) > len(coarse)
+    assert any(np.any(fine[t]["magnetization"] != 0) for t in common)  # magnetism is exercised
     for t in common:
-        a, b = fine[t], coarse[t]
-        assert a[0] == b[0] and a[1] == b[1], t
-        assert np.array_equal(a[2], b[2]) and np.array_equal(a[3], b[3]), t
+        for key, value in fine[t].items():
+            assert np.array_equal(value, coarse[t][key], equal_nan=True), (t, key)
