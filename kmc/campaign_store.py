@@ -255,7 +255,9 @@ def status(path) -> dict:
     """Progress of a campaign store: per point, replicas complete / damaged / failed / incomplete / missing."""
     meta = _stored(path)
     if meta is None:
-        raise FileNotFoundError(f"{path}: no such store")
+        from pathlib import Path
+
+        raise FileNotFoundError(f"{path}: {'not a mikmc store' if Path(path).exists() else 'no such store'}")
     root = _root(path)
     points = []
     for p, overrides in enumerate(meta["points"]):

@@ -59,8 +59,12 @@ def phases(store, frame, slices, tolerance, allow_incomplete, no_write):
               help="Directory for report.md and figures.")
 def report(stores, output):
     """Table 1 (ΔM_S, ΔM_R, ΔM_R/ΔM_S vs the paper), figures and energy accounting of run STORES."""
+    from kmc.output_path import is_mikmc_store
     from kmc.report import build_report
 
+    for store in stores:
+        if not is_mikmc_store(store):
+            _fail(f"{store}: not a mikmc store (no mikmc run or campaign metadata in {store}/zarr.json)")
     try:
         path = build_report(stores, output)
     except (ValueError, KeyError, FileNotFoundError) as exc:  # kmc.integrity.StoreDamaged names the file
