@@ -136,7 +136,8 @@ def test_a_killed_cli_run_resumes_bit_identical(protocol, reference, tmp_path):
     out = tmp_path / "killed.zarr"
     cmd = [sys.executable, "-m", "kmc.cli", "run", str(protocol), "-o", str(out), "--quiet",
            "--checkpoint-interval", "0.2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # cwd away from the source tree: `python -m kmc.cli` must import the installed package
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
     meta = out / GROUP / "zarr.json"
     try:
         deadline = time.time() + 60
@@ -147,7 +148,7 @@ def test_a_killed_cli_run_resumes_bit_identical(protocol, reference, tmp_path):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the run ended before it was killed"
+    assert proc.returncode == -signal.SIGKILL, f"the run ended before it was killed: {proc.stderr.read()!r}"
     assert not zarr.open_group(str(out), mode="r").attrs["complete"]
     res = CliRunner().invoke(main, ["run", "--resume", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
