@@ -22,6 +22,14 @@ def depth_thirds(profile: np.ndarray) -> tuple[float, float, float]:
     return tuple(float(p.mean()) for p in parts)
 
 
+def _attrs_of(group, name: str) -> dict:
+    """Attributes of a sub-group, or {} if it is absent or unreadable."""
+    try:
+        return dict(group[name].attrs)
+    except (KeyError, ValueError, FileNotFoundError):
+        return {}
+
+
 def describe(path) -> str:
     """Provenance, film and one row per protocol segment of a run store.
 
@@ -35,6 +43,8 @@ def describe(path) -> str:
     data = read_frames(group)
     n, total = int(a["frames_written"]), int(a.get("n_frames", 0))
     status = "complete" if a.get("complete") else f"INCOMPLETE ({n} of {total} frames written)"
+    if not a.get("complete") and "slot" in _attrs_of(group, "checkpoint"):
+        status += f"; resume with: mikmc run --resume {path}"
     plug = ", ".join(f"{k}={v['name']} ({v['distribution']} {v['version']})" for k, v in a.get("plugins", {}).items())
     film = a.get("film", {})
     lines = [f"{a.get('title', '')}",
