@@ -173,32 +173,45 @@ def load(name_or_path: str | None = None, overrides: dict | None = None) -> RunC
 
 
 def apply_overrides(data: dict, overrides: dict) -> dict:
-    """Set dotted keys ("hops.barrier_ev": 0.6) in a copy of a config dict."""
+    """Set dotted keys ("hops.barrier_ev": 0.6) in a copy of a config dict, in order.
+
+    A list entry is addressed by its index (``segments.2.field_oe``); ``*`` addresses every entry
+    of a list (``segments.*.field_oe = 0``), and a later, more specific key overrides it."""
     data = copy.deepcopy(data)
     for dotted, value in overrides.items():
         parts = dotted.split(".")
         if not all(parts):
             raise ConfigError(dotted, value, "not a dotted config key (e.g. hops.barrier_ev)")
-        node = data
-        for k, p in enumerate(parts):
-            last = k == len(parts) - 1
-            where = ".".join(parts[:k + 1])
-            if isinstance(node, list):
-                if not p.isdigit() or int(p) >= len(node):
-                    raise ConfigError(dotted, value, f"{where}: no such list entry (the list has "
-                                      f"{len(node)}, counted from 0)")
-                if last:
-                    node[int(p)] = value
-                else:
-                    node = node[int(p)]
-            elif isinstance(node, dict):
-                if last:
-                    node[p] = value
-                else:
-                    node = node.setdefault(p, {})
-            else:
-                raise ConfigError(dotted, value, f"{'.'.join(parts[:k])} is a value, not a table")
+        _set_path(data, parts, 0, dotted, value)
     return data
+
+
+def _set_path(node, parts: list[str], k: int, dotted: str, value) -> None:
+    """Set ``parts[k:]`` below ``node`` (parts[:k] already walked)."""
+    p, last, where = parts[k], k == len(parts) - 1, ".".join(parts[:k + 1])
+    if isinstance(node, list):
+        if p == "*":
+            indices = range(len(node))
+        elif p.isdigit() and int(p) < len(node):
+            indices = [int(p)]
+        else:
+            raise ConfigError(dotted, value, f"{where}: no such list entry (the list has {len(node)}, counted "
+                              "from 0; * for all)")
+        for i in indices:
+            if last:
+                node[i] = value
+            else:
+                _set_path(node[i], parts, k + 1, dotted, value)
+    elif isinstance(node, dict):
+        if p == "*":
+            raise ConfigError(dotted, value, f"{where}: * addresses the entries of a list (e.g. segments.*), "
+                              f"and {'.'.join(parts[:k]) or 'the top level'} is a table")
+        if last:
+            node[p] = value
+        else:
+            _set_path(node.setdefault(p, {}), parts, k + 1, dotted, value)
+    else:
+        raise ConfigError(dotted, value, f"{'.'.join(parts[:k])} is a value, not a table")
 
 
 def _plugin_spec(section: str, data: dict) -> PluginSpec:

@@ -311,3 +311,14 @@ def test_serial_campaign_does_not_import_mpi4py(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1 replicas complete" in result.stdout
+
+
+def test_star_addresses_every_segment_and_a_later_key_overrides_it():
+    from kmc.config import apply_overrides
+
+    c = cp.from_dict({"base": "paper/high_m_3min", "points": [{"segments.*.field_oe": 250, "segments.3.field_oe": 7}]})
+    fields = [s.field_oe for s in c.config(0).segments]
+    assert fields[3] == 7 and all(f == 250 for i, f in enumerate(fields) if i != 3) and len(fields) == 13
+    with pytest.raises(ConfigError) as err:
+        apply_overrides({"hops": {"barrier_ev": 0.7}}, {"hops.*": 1})
+    assert "list" in str(err.value)
