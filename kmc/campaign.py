@@ -227,6 +227,7 @@ def run_replica(store_path: str, campaign: Campaign, point: int, replica: int,
     group = cs.new_replica_group(store_path, point, replica)
     try:
         sim = Simulation(campaign.config(point), seed=campaign.seed, spawn_key=(point, replica))
+        sim.attach_snapshots(group)  # a replica holds what a single run's store holds
         sim.run(cs.BufferedReplica(sim, group), progress=None if poll is None else (lambda s, i: poll()))
         return {"status": "complete", "wall_s": time.perf_counter() - wall0, "events": int(sim.stats["events"])}
     except Exception as exc:  # a bad point or a numerical failure is recorded, the campaign goes on

@@ -152,4 +152,5 @@ def resume(path, interval_s: float = 60.0) -> tuple:
         store = RunStore.reopen(group, frames=sim.frame_index + 1)
     except ValueError as exc:  # includes kmc.integrity.StoreDamaged
         raise ResumeError(f"{path}: cannot reopen the store ({exc})") from None
+    sim.attach_snapshots(store.group)
     return sim, Checkpointer(sim, store, interval_s)

@@ -277,10 +277,11 @@ def campaign(campaign_file, output, status_of, extend, retry_failed, use_mpi, qu
             sys.exit(1)
 
 
-from kmc.cli_report import phases as _phases, report as _report  # noqa: E402
+from kmc.cli_report import export as _export, phases as _phases, report as _report  # noqa: E402
 
 main.add_command(_phases)
 main.add_command(_report)
+main.add_command(_export)
 
 from kmc.cli_calibrate import calibrate as _calibrate  # noqa: E402
 

@@ -71,3 +71,39 @@ def report(stores, output):
         _fail(str(exc))
     click.echo(path.read_text().split("## Figures")[0].rstrip())
     click.echo(f"\nreport: {path}")
+
+
+@click.command()
+@click.argument("store", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="File to write; the format follows its extension (extxyz for .xyz), or --format.")
+@click.option("--run", "run", default=None, help="Run group of a campaign store, e.g. points/0/replicas/1.")
+@click.option("--snapshot", type=int, default=None, help="Snapshot index (negative: from the end; default: the last).")
+@click.option("--time", "time_s", type=str, default=None, help='Last snapshot at or before this time, e.g. "16 min".')
+@click.option("--format", "fmt", default=None, help="Any format ase.io.write knows (default: from the extension; extxyz).")
+@click.option("--vacancies", is_flag=True, help="Write vacant N sites as X atoms (occupancy 0).")
+def export(store, output, run, snapshot, time_s, fmt, vacancies):
+    """Write a snapshot of STORE as an atomistic structure (extxyz, cif, vasp, … any ASE format)."""
+    import ase.io
+
+    from kmc.io import to_atoms
+    from kmc.protocol import parse_duration_s
+
+    if snapshot is not None and time_s is not None:
+        _fail("--snapshot and --time are exclusive")
+    try:
+        t = None if time_s is None else parse_duration_s(time_s)
+    except ValueError as exc:
+        _fail(f"--time = {time_s!r}: {exc}")
+    try:
+        atoms = to_atoms(store, -1 if snapshot is None else snapshot, run, t, vacancies)
+    except KeyError as exc:
+        _fail(f"{store}: {exc.args[0] if exc.args else exc}")
+    if fmt is None and output.suffix in ("", ".xyz", ".extxyz"):
+        fmt = "extxyz"
+    try:
+        ase.io.write(str(output), atoms, format=fmt)
+    except (ValueError, KeyError, TypeError) as exc:
+        _fail(f"--format {fmt or output.suffix}: ase.io.write cannot write this snapshot ({exc})")
+    click.echo(f"{output}: snapshot {atoms.info['snapshot']} (t = {atoms.info['time_s'] / 60:.2f} min, frame "
+               f"{atoms.info['frame']}), {len(atoms)} atoms ({atoms.get_chemical_formula()})")

@@ -29,7 +29,7 @@ PLUGIN_SECTIONS: dict[str, tuple[str, str]] = {
 }
 #: plain sections: section -> dataclass whose fields are the allowed keys.
 PLAIN_SECTIONS: dict[str, type] = {"field": FieldModel, "magnet": MagnetParams}
-RUN_KEYS = {"temperature_k": 300.0, "seed": 42, "frame_interval_s": 10.0}
+RUN_KEYS = {"temperature_k": 300.0, "seed": 42, "frame_interval_s": 10.0, "snapshot_interval": "segment"}
 SEGMENT_KEYS = ("label", "voltage_v", "field_oe", "field_end_oe", "duration")
 TOP_KEYS = {"title", "description", "run", "segments"}
 DEFAULT_PROTOCOL = "paper/high_m_3min"
@@ -95,6 +95,7 @@ class RunConfig:
     seed: int
     frame_interval_s: float
     segments: list[Segment]
+    snapshot_interval_s: float | None = None  # None: at segment ends only; 0: no snapshots
     source: str = "<dict>"
     description: str = ""
     extra: dict = field(default_factory=dict)
@@ -110,7 +111,9 @@ class RunConfig:
         for name, obj in self.sections.items():
             out[name] = {f.name: getattr(obj, f.name) for f in fields(obj)}
         out["run"] = {"temperature_k": self.temperature_k, "seed": self.seed,
-                      "frame_interval_s": self.frame_interval_s}
+                      "frame_interval_s": self.frame_interval_s,
+                      "snapshot_interval": ("segment" if self.snapshot_interval_s is None else
+                                            "off" if self.snapshot_interval_s == 0 else f"{self.snapshot_interval_s!r} s")}
         out["segments"] = [{"label": s.label, "voltage_v": s.voltage_v, "field_oe": s.field_oe,
                             **({"field_end_oe": s.field_end_oe} if s.field_end_oe is not None else {}),
                             "duration": f"{s.duration_s:g} s"} for s in self.segments]
@@ -329,6 +332,15 @@ def from_dict(data: dict, source: str = "<dict>") -> RunConfig:
         interval = parse_duration_s(interval_raw)
     except ValueError as exc:
         raise ConfigError(f"run.{interval_key}", interval_raw, str(exc)) from None
+    snap_raw = run.get("snapshot_interval", RUN_KEYS["snapshot_interval"])
+    if snap_raw in ("segment", "off"):
+        snapshot_interval = None if snap_raw == "segment" else 0.0
+    else:
+        try:
+            snapshot_interval = parse_duration_s(snap_raw)
+        except ValueError as exc:
+            raise ConfigError("run.snapshot_interval", snap_raw, f"{exc}; or \"segment\" (segment ends, the "
+                              "default) or \"off\"") from None
     segments = _segments(data)
     n_frames = sum(math.ceil(sg.duration_s / interval - 1e-9) for sg in segments) + 1
     if n_frames > MAX_FRAMES:
@@ -339,4 +351,5 @@ def from_dict(data: dict, source: str = "<dict>") -> RunConfig:
     sections = {section: _plain_section(section, data) for section in PLAIN_SECTIONS}
     return RunConfig(title=str(data.get("title", Path(source).stem)), plugins=specs, sections=sections,
                      temperature_k=float(temperature), seed=seed, frame_interval_s=interval,
-                     segments=segments, source=source, description=str(data.get("description", "")))
+                     segments=segments, source=source, description=str(data.get("description", "")),
+                     snapshot_interval_s=snapshot_interval)

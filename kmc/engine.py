@@ -128,6 +128,7 @@ class Simulation:
         self.segment_starts = np.concatenate([[0.0], np.cumsum([s.duration_s for s in config.segments])])
         self.segment_index = 0
         self.frame_index = self.tick_index = -1
+        self.snapshots = None  # a kmc.snapshots.SnapshotWriter once a store is opened
         self.coupled_s = 0.0
         self.wall_time_s = 0.0
         self.observers: list[Observer] = [IonObserver()]
@@ -228,6 +229,8 @@ class Simulation:
             self.frame_index = 0
             if sink is not None:
                 sink.write_frame(0, self.observe())
+            if self.snapshots is not None:
+                self.snapshots.observe(self, 0)
         for k in range(self.tick_index + 1, len(self.ticks)):
             tick = self.ticks[k]
             if tick.segment != self.segment_index:
@@ -245,6 +248,8 @@ class Simulation:
             self.frame_index, self.wall_time_s = tick.frame, time.perf_counter() - wall0
             if sink is not None:
                 sink.write_frame(tick.frame, self.observe())
+            if self.snapshots is not None:
+                self.snapshots.observe(self, tick.frame)
             if progress is not None:
                 progress(self, tick.frame)
         wall = self.wall_time_s = time.perf_counter() - wall0
@@ -256,4 +261,13 @@ class Simulation:
         return values
 
     def open_store(self, group) -> RunStore:
-        return RunStore(group, len(self.frames), self.fields(), self.provenance())
+        """The run's store in ``group`` (frame arrays and, unless switched off, snapshots)."""
+        store = RunStore(group, len(self.frames), self.fields(), self.provenance())
+        self.attach_snapshots(group)
+        return store
+
+    def attach_snapshots(self, group) -> None:
+        """Record snapshots into ``group/snapshots`` (created, or continued after a resume)."""
+        from kmc.snapshots import SnapshotWriter
+
+        self.snapshots = SnapshotWriter(self, group) if self.config.snapshot_interval_s != 0 else None

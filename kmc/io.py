@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import zarr
 
 from kmc.integrity import check_run
@@ -48,3 +49,44 @@ def open_run(store, run: str | None = None, verify: bool = True):
     if "phase_fraction" in ds and "phase_names" in ds["phase_fraction"].attrs:
         ds = ds.assign_coords(phase=list(ds["phase_fraction"].attrs["phase_names"]))
     return ds
+
+
+def to_atoms(store, snapshot: int = -1, run: str | None = None, time_s: float | None = None,
+             vacancies: bool = False):
+    """Snapshot ``snapshot`` (or the last one at or before ``time_s``, s) of a run as ``ase.Atoms``.
+
+    Metal atoms carry their species; N atoms stand on the occupied N sites. Per-atom arrays:
+    ``occupancy`` (1 for every atom; 0 for vacant N sites, which appear as X only with
+    ``vacancies=True``), ``phase`` (the metal site's phase code, -1 on N sites; names in
+    ``atoms.info["phase_names"]``) and ``spin`` (unit vector, or ±1 along x for Ising spins; 0 on
+    paramagnetic and N sites). N released into the electrolyte is not represented. ``atoms.info``
+    holds the time (s), frame and snapshot index.
+    """
+    from ase import Atoms
+
+    from kmc.snapshots import read_snapshot, snapshot_at
+
+    group = zarr.open_group(str(store), mode="r", path=run or "")
+    k = snapshot_at(group, time_s) if time_s is not None else snapshot
+    snap = read_snapshot(group, k)
+    occ = snap["occupancy"].astype(bool)
+    keep = np.ones_like(occ) if vacancies else occ
+    n_keep, n_host = int(keep.sum()), len(snap["host_xyz"])
+    symbols = [snap["host_symbols"][s] for s in snap["host_species"]]
+    symbols += [snap["mobile_symbol"] if o else "X" for o in occ[keep]]
+    atoms = Atoms(symbols=symbols, positions=np.vstack([snap["host_xyz"], snap["mobile_xyz"][keep]]).astype(float),
+                  cell=snap["cell"], pbc=snap["pbc"])
+    spin = snap["spin"] if snap["spin"].ndim == 2 else np.outer(snap["spin"], [1.0, 0.0, 0.0])
+    atoms.set_array("occupancy", np.concatenate([np.ones(n_host, dtype=np.int8), occ[keep].astype(np.int8)]))
+    atoms.set_array("phase", np.concatenate([snap["phase"].astype(np.int16), -np.ones(n_keep, dtype=np.int16)]))
+    atoms.set_array("spin", np.vstack([spin, np.zeros((n_keep, 3))]))
+    atoms.info.update({"time_s": snap["time_s"], "frame": snap["frame"], "snapshot": snap["index"],
+                       "phase_names": ",".join(snap["phase_names"])})
+    return atoms
+
+
+def to_structure(store, snapshot: int = -1, run: str | None = None, time_s: float | None = None):
+    """The same snapshot as a ``pymatgen.core.Structure`` (vacancies omitted, per-site properties kept)."""
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    return AseAtomsAdaptor.get_structure(to_atoms(store, snapshot, run, time_s))
