@@ -40,6 +40,13 @@ def phases(store, frame, slices, tolerance, allow_incomplete, no_write):
     except (ValueError, KeyError, FileNotFoundError) as exc:
         _fail(f"{store}: cannot identify phases ({exc})")
     click.echo(res.table())
+    if "snapshots" in group and int(group["snapshots"].attrs.get("taken", 0)):
+        from kmc.diffraction import format_report, slice_report
+        from kmc.snapshots import read_snapshot
+
+        snap = read_snapshot(group, -1)
+        click.echo("\n" + format_report(slice_report(snap, n_slices=slices), f"Diffraction of the simulated "
+                   f"structure (snapshot {snap['index']}, t = {snap['time_s'] / 60:.2f} min), intensity / I(200):"))
     if no_write:
         return
     if not res.complete:
