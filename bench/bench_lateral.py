@@ -29,7 +29,7 @@ def run(protocol: str, cells: int, seed: int) -> dict:
     perf = attrs["performance"]
     return {"cells": cells, "sites": attrs["film"]["n_mobile_sites"], "events": perf["events"],
             "run_s": perf["wall_time_s"], "process_s": wall, "events_per_s": perf["events_per_s"],
-            "spin_s": perf.get("spin_wall_time_s", float("nan"))}
+            "ion_s": perf.get("ion_wall_time_s", float("nan")), "spin_s": perf.get("process_wall_time_s", float("nan"))}
 
 
 if __name__ == "__main__":
@@ -39,8 +39,9 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args()
     print(f"{args.protocol}, seed {args.seed}")
-    print(f"{'cells':>7s} {'N sites':>9s} {'events':>12s} {'run (s)':>8s} {'process (s)':>11s} {'events/s':>10s}")
+    print(f"{'cells':>7s} {'N sites':>9s} {'events':>12s} {'run (s)':>8s} {'process (s)':>11s} {'events/s':>10s} "
+          f"{'ions (s)':>9s} {'spins (s)':>9s}")
     for c in args.cells:
         r = run(args.protocol, c, args.seed)
         print(f"{c:>3d}x{c:<3d} {r['sites']:9d} {r['events']:12,d} {r['run_s']:8.1f} {r['process_s']:11.1f} "
-              f"{r['events_per_s']:10.3g}", flush=True)
+              f"{r['events_per_s']:10.3g} {r['ion_s']:9.1f} {r['spin_s']:9.1f}", flush=True)

@@ -131,6 +131,7 @@ class Simulation:
         self.snapshots = None  # a kmc.snapshots.SnapshotWriter once a store is opened
         self.coupled_s = 0.0
         self.wall_time_s = 0.0
+        self.split_s = [0.0, 0.0]  # wall time (s) in the ions and in the processes (spins), this process
         self.observers: list[Observer] = [IonObserver()]
         self.processes: list[Process] = []
         if "exchange" in config.plugins and "phases" in config.plugins:
@@ -227,35 +228,40 @@ class Simulation:
         if self.frame_index < 0:
             self._enter_segment(0)
             self.frame_index = 0
+            if self.snapshots is not None:  # before the frame: a checkpoint taken with it covers the snapshot
+                self.snapshots.observe(self, 0)
             if sink is not None:
                 sink.write_frame(0, self.observe())
-            if self.snapshots is not None:
-                self.snapshots.observe(self, 0)
         for k in range(self.tick_index + 1, len(self.ticks)):
             tick = self.ticks[k]
             if tick.segment != self.segment_index:
                 self._enter_segment(tick.segment)
+            t_a = time.perf_counter()
             self.ions.advance(tick.time_s)
+            t_b = time.perf_counter()
             if tick.couple:
                 for proc in self.processes:
                     proc.advance(self, self.coupled_s, tick.time_s)
                 self.coupled_s = tick.time_s
+            self.split_s[0] += t_b - t_a
+            self.split_s[1] += time.perf_counter() - t_b
             if self.ions.n_film + self.ions.n_electrolyte != self.n_ions0:
                 raise RuntimeError("N conservation violated: film + electrolyte != initial N")
             self.tick_index = k
             if tick.frame < 0:
                 continue
             self.frame_index, self.wall_time_s = tick.frame, time.perf_counter() - wall0
-            if sink is not None:
-                sink.write_frame(tick.frame, self.observe())
             if self.snapshots is not None:
                 self.snapshots.observe(self, tick.frame)
+            if sink is not None:
+                sink.write_frame(tick.frame, self.observe())
             if progress is not None:
                 progress(self, tick.frame)
         wall = self.wall_time_s = time.perf_counter() - wall0
         values = self.observe()
         self.stats = {"wall_time_s": wall, "events": self.ions.events,
-                      "events_per_s": self.ions.events / wall if wall > 0 else 0.0}
+                      "events_per_s": self.ions.events / wall if wall > 0 else 0.0,
+                      "ion_wall_time_s": self.split_s[0], "process_wall_time_s": self.split_s[1]}
         if sink is not None:
             sink.finish(performance=self.stats)
         return values
