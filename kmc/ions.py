@@ -118,7 +118,7 @@ class IonSystem:
                                    field.resistance_tolerance])
         self.r_gap = np.zeros(max(lattice.n_layers - 1, 0))
         self.fstate = np.ones(2)
-        order = np.argsort(lattice.layer, kind="stable")
+        order = np.argsort(lattice.layer, kind="stable")  # increasing site index within each layer
         self.static = core.Static(
             nbr=np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32), cls=lattice.hop_class, vec=lattice.hop_vec,
             layer=lattice.layer.astype(np.int16 if lattice.n_layers < 2 ** 15 else np.int32), layer_ptr=np.concatenate([[0], np.cumsum(lattice.sites_per_layer)]).astype(np.int64),

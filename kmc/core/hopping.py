@@ -270,10 +270,10 @@ def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_lay
             if update_gaps_of_layer(m, layer_n, sites_per_layer, field_par, r_gap, fstate):
                 return True
             fill_tilt_rows(tilt, m - 1, m + 1, r_gap, fstate, dz_classes, field_par)
-            lo = layer_ptr[max(m - 1, 0)]
-            hi = layer_ptr[min(m + 2, top + 1)]
-            buf[: hi - lo] = layer_sites[lo:hi]
-            set_leaves(buf, hi - lo, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt)
+            for ell_r in range(max(m - 1, 0), min(m + 1, top) + 1):  # layer by layer: each run is sorted,
+                lo, hi = layer_ptr[ell_r], layer_ptr[ell_r + 1]    # so set_leaves' insertion sort is O(n)
+                buf[: hi - lo] = layer_sites[lo:hi]
+                set_leaves(buf, hi - lo, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt)
     return False
 
 
