@@ -60,9 +60,10 @@ State = namedtuple("State", ["occ", "nocc", "nvac", "ion_at", "disp", "electroly
 
 
 @njit(cache=True)
-def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt):
+def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, propagate=True):
     """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch:
-    it is sorted and overwritten), then their ancestors level by level, each shared ancestor once.
+    it is sorted and overwritten), then, with ``propagate``, their ancestors level by level, each
+    shared ancestor once.
 
     The rate formula is written out here, in the one loop every rate update goes through. The hot
     helpers take arrays, not the State tuple: binding a tuple of arrays costs a reference count per
@@ -94,7 +95,7 @@ def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base,
         leaf_put(tree, s, r)
         buf[w] = (lb + s - 1) // ARITY  # parent node (the sorted order carries over to parents)
         w += 1
-    while w > 0:
+    while propagate and w > 0:
         nw = 0
         last = -1
         for i in range(w):
@@ -157,16 +158,10 @@ def count_neighbours(nbr, cls, occ, nocc, nvac):
 @njit(cache=True)
 def rebuild_rates(st, x):
     """Recompute every leaf (hops and boundary) and every parent of the tree (O(N))."""
-    n = st.nbr.shape[0]
     x.tree[:] = 0.0
-    for s in range(n):
-        if x.occ[s]:
-            ell = st.layer[s]
-            acc = 0.0
-            for c in range(x.nvac.shape[1]):
-                acc += x.nvac[s, c] * x.tilt[ell, c]
-            if acc > 0.0:
-                leaf_put(x.tree, s, st.base[x.nocc[s] * st.n_static + st.env_static[s]] * acc)
+    n = st.nbr.shape[0]
+    set_leaves(np.arange(n), n, x.tree, x.occ, x.nocc, x.nvac, st.layer, st.env_static, st.n_static, st.base,
+               x.tilt, False)
     tree_sum_parents(x.tree)
     return boundary_leaves(st, x)
 
