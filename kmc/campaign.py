@@ -201,17 +201,6 @@ def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> C
                     description=str(data.get("description", "")), source=source)
 
 
-def check_points(campaign: Campaign) -> dict[int, str]:
-    """Points whose config does not load: index -> the error (they will fail, not stop the campaign)."""
-    bad = {}
-    for p in range(campaign.n_points):
-        try:
-            campaign.config(p)
-        except ConfigError as exc:
-            bad[p] = f"ConfigError: {exc}"
-    return bad
-
-
 # --- running ----------------------------------------------------------------------------------
 
 def run_replica(store_path: str, campaign: Campaign, point: int, replica: int,
@@ -289,8 +278,6 @@ def run_campaign(campaign: Campaign, store_path, comm=None, extend: bool = False
         say(f"{campaign.title}: {campaign.n_points} points x {campaign.replicas} replicas = {total}; "
             f"{report.skipped} done already, {len(plan['todo'])} to run"
             + (f" on {comm.Get_size()} ranks" if comm is not None else ""))
-        for p, error in check_points(campaign).items():
-            say(f"warning: point {p} will fail: {error}")
         pending, summarised = {}, set()
         for (p, r) in plan["todo"]:
             pending[p] = pending.get(p, 0) + 1

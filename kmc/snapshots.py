@@ -24,7 +24,7 @@ import zarr
 GROUP = "snapshots"
 
 
-def snapshot_frames(frames, segments_count: int, interval_s: float | None) -> list[int]:
+def snapshot_frames(frames, interval_s: float | None) -> list[int]:
     """Indices of the frames that take a snapshot (frame 0 always)."""
     if interval_s == 0:
         return []
@@ -41,7 +41,7 @@ class SnapshotWriter:
     """Writes the snapshots of one run into ``group/snapshots`` (created, or reopened to resume)."""
 
     def __init__(self, sim, group: zarr.Group):
-        self.frames = snapshot_frames(sim.frames, len(sim.config.segments), sim.config.snapshot_interval_s)
+        self.frames = snapshot_frames(sim.frames, sim.config.snapshot_interval_s)
         self.index = {f: k for k, f in enumerate(self.frames)}
         magnet = sim.processes[0] if sim.processes else None
         if GROUP in group:

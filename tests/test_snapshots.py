@@ -31,7 +31,7 @@ def run_with_snapshots(tmp_path_factory):
 
 def test_snapshots_hold_the_state_of_their_frames(run_with_snapshots):
     out, sim, seen = run_with_snapshots
-    frames = snapshot_frames(sim.frames, 2, 40.0)
+    frames = snapshot_frames(sim.frames, 40.0)
     assert frames == [0, 4, 6, 8, 9]  # start, t = 40 s, end of gating (60 s), t = 80 s, end (90 s)
     group = zarr.open_group(str(out), mode="r")
     assert group["snapshots"].attrs["taken"] == len(frames)
