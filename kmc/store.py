@@ -120,7 +120,7 @@ class RunStore:
             self.buffers[name] = np.full(arr.shape, arr.fill_value, dtype=arr.dtype)
             self.buffers[name][:n] = arr[:n]
         self.flushed = self.received = n
-        self.chunk = max(1, min(self.n_frames, 64))
+        self.chunk = next(iter(self.arrays.values())).chunks[0]  # as the run that made the store chose it
         self.manifest = {"chunk_frames": self.chunk, "frames": 0, "arrays": {name: [] for name in names}}
         self._record(0, n)  # the stored manifest when n = frames_written (check_run compared them)
         self._last_flush = time.perf_counter()
