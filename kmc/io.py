@@ -15,20 +15,21 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from kmc.integrity import check_run
+from kmc.integrity import check_run, child_groups
 
 
 def run_groups(store) -> list[str]:
-    """The run groups of a store: ``[""]`` for a single run, ``points/<p>/replicas/<r>`` of a campaign."""
+    """The run groups of a store: ``[""]`` for a single run, ``points/<p>/replicas/<r>`` of a campaign
+    (in numeric order; unreadable group metadata raises :class:`kmc.integrity.StoreDamaged`)."""
     root = zarr.open_group(str(store), mode="r")
     if "frames_written" in root.attrs:
         return [""]
+    if "points" not in root:
+        return []
     out = []
-    if "points" in root:
-        for p, point in sorted(root["points"].groups(), key=lambda kv: int(kv[0])):
-            if "replicas" in point:
-                for r, _ in sorted(point["replicas"].groups(), key=lambda kv: int(kv[0])):
-                    out.append(f"points/{p}/replicas/{r}")
+    for p, point in sorted(child_groups(root["points"]), key=lambda kv: int(kv[0])):
+        replicas = child_groups(point["replicas"]) if "replicas" in point else []
+        out += [f"points/{p}/replicas/{r}" for r, _ in sorted(replicas, key=lambda kv: int(kv[0]))]
     return out
 
 

@@ -322,3 +322,12 @@ def test_star_addresses_every_segment_and_a_later_key_overrides_it():
     with pytest.raises(ConfigError) as err:
         apply_overrides({"hops": {"barrier_ev": 0.7}}, {"hops.*": 1})
     assert "list" in str(err.value)
+
+
+def test_every_replica_opens_as_a_dataset(finished):
+    from kmc.io import open_run, run_groups
+
+    c, out, _ = finished
+    groups = run_groups(out)
+    assert groups == [f"points/{p}/replicas/{r}" for p in range(c.n_points) for r in range(c.replicas)]
+    assert open_run(out, groups[-1]).sizes["frame"] == zarr.open_group(str(out), mode="r")[groups[-1]].attrs["frames_written"]
