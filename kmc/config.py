@@ -267,7 +267,10 @@ def _plain_section(section: str, data: dict):
     if not isinstance(table, dict):
         raise ConfigError(section, table, "must be a table")
     allowed = {f.name for f in fields(cls)}
+    removed = getattr(cls, "REMOVED", {})
     for key, value in table.items():
+        if key in removed:
+            raise ConfigError(f"{section}.{key}", value, removed[key])
         if key not in allowed:
             raise ConfigError(f"{section}.{key}", value, f"unknown key; allowed: {', '.join(sorted(allowed))}")
         check_number(f"{section}.{key}", value)

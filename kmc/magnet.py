@@ -1,14 +1,15 @@
 """Magnetism coupled to the ions: phases from N coordination, spins with memory, M and M_S.
 
-Each frame (after the ions have advanced over the interval):
+At each coupling (every ``coupling_interval_s`` of simulated time and at segment ends):
 
 1. every metal site's phase is recomputed from the N occupancy (phase plug-in, vectorised);
 2. a site that has become ferromagnetic gets a spin in a random direction (it is not told the
    field); a site that has become paramagnetic loses its spin; all other spins keep their
    orientation (the memory);
-3. the spins on ferromagnetic sites relax by Metropolis sweeps at the run temperature in the
-   current applied field (exchange plug-in). Only exchange with neighbours and the field can
-   align anything.
+3. fast: Metropolis sweeps at the real temperature bring every exchange-connected cluster to
+   internal equilibrium (exchange plug-in; new sites align with their neighbours);
+4. slow: every cluster reverses as a whole at its Néel–Brown rate f₀·exp(−E_B/kT) over the
+   interval (kmc.core.reversal), E_B from its anisotropy energy and the Zeeman energy.
 
 Observables: M along the field axis and M_S (all ferromagnetic moments aligned) in emu/cm³ per
 initial nominal film volume (Lattice.volume_cm3), 1 μB = 9.274×10⁻²¹ emu. M_R is M at zero field.
@@ -32,99 +33,72 @@ from kmc.units import K_B_EV, MU_B_EMU, MU_B_EV_PER_T, TESLA_PER_OE  # noqa: F40
 
 @dataclass(frozen=True)
 class MagnetParams:
-    """How spin relaxation maps onto real time (the ``[magnet]`` section).
+    """How the spins are coupled to the ions (the ``[magnet]`` section).
+
+    Two time scales, two mechanisms (docs/magnetism.md):
+
+    * **fast** — the internal state of every exchange-connected cluster relaxes in ~1/f₀ (ns):
+      at each coupling a fixed number of Metropolis sweeps at the run temperature bring it to
+      internal equilibrium at fixed orientation (new sites align with their neighbours by
+      exchange). The sweep count is a convergence parameter, not a time map.
+    * **slow** — a cluster's reversal over its anisotropy (and Zeeman) barrier is a rate process in
+      the simulated clock: Néel–Brown rates f₀·exp(−E_B/kT) sampled exactly over each coupling
+      interval (kmc.core.reversal). Whether a cluster remembers over 3 min or 1 h follows from
+      f₀·t and E_B/kT alone.
 
     Parameters
     ----------
     coupling_interval_s : float
-        Simulated time (s) between two couplings of the spins to the ions: at each, phases are
-        recomputed from the N occupancy (new ferromagnetic sites get random spins, lost ones drop
-        theirs) and the spins relax over the interval since the last coupling; also at every
-        segment's end. Output frames only read the state of the last coupling, so they never
-        change the trajectory. Default 10 s, the frame interval of the bundled protocols (the
-        coupling used to be tied to the frames).
-    sweeps_per_second : float
-        Metropolis sweeps (one attempt per ferromagnetic site) per second of simulated time.
-        Rationale: a sweep is one attempt per spin, physically ~1/f0 with f0 ≈ 10⁹–10¹⁰ Hz, far
-        beyond reach. What the model must get right is *which* spin clusters are thermally
-        unstable over a stage of the protocol: a cluster whose reversal costs E_B survives N
-        sweeps if E_B ≳ kT ln N. With the default 10 s⁻¹ the threshold is ≈ 7.5 kT for a 3 min
-        relaxation (N = 1800) and ≈ 10.5 kT for 1 h (N = 36 000), so small, weakly coupled
-        clusters formed during gating lose their alignment over the hour but not over minutes.
-        The real threshold (kT ln(f0 t) ≈ 26–30 kT) is compressed by this coarse-graining; the
-        value is a model parameter to be calibrated (issue 7).
-    max_sweeps_per_frame : float
-        Cap on the sweeps of one coupling interval.
+        Simulated time (s) between two couplings of the spins to the ions (and at every segment's
+        end). At each, phases are recomputed from the N occupancy (new ferromagnetic sites get
+        random spins, lost ones drop theirs), the clusters equilibrate internally and each may
+        reverse over the interval. A numerical step: the ions move little in 10 s (tested:
+        halving it changes M within the replica scatter, bench/bench_magnet_convergence.py).
+        Output frames only read the state of the last coupling, so they never change the
+        trajectory.
+    equilibration_sweeps : float
+        Metropolis sweeps (one attempt per ferromagnetic site each) at every coupling, at the run
+        temperature k_B·T (no rescaling). Convergence parameter (default 20).
     field_substeps : int
-        While a segment sweeps the field, each coupling interval is relaxed in this many pieces,
+        While a segment sweeps the field, each coupling interval is split into this many pieces,
         each at the field of its end, so frames record M(H) along the loop.
     sequential_sweeps : int
         1: sweeps visit the ferromagnetic sites in order from a random start (faster); 0: each
         attempt at a random site. Both leave the Boltzmann distribution invariant.
-    cluster_moves : int
-        1: after each sweep, every exchange-connected ferromagnetic cluster that does not span the
-        periodic cell also tries one rigid rotation (Ising: a flip over its anisotropy barrier) as
-        a whole (kmc.core.spins.rotate_clusters_vector / flip_clusters_ising). Single-spin
-        Metropolis cannot turn a cluster against its internal exchange at low (effective)
-        temperature, while a real grain reverses coherently (Néel–Brown): with these moves a
-        cluster aligns with a field when its Zeeman energy beats kT and keeps its direction at zero
-        field only while its anisotropy barrier does, so small clusters forget over time and large,
-        well-connected layers remember. 0: single-spin moves only.
-    coercive_field_oe : float
-        Applied fields above this (Oe) also turn clusters that span the periodic cell (laterally
-        infinite layers) as a whole: in a real film such a layer follows a field above its
-        coercive field by domain-wall motion, which single-spin moves on the cell scale cannot
-        reproduce; at lower fields (remanence) it has no coherent reversal at all. Default
-        100 Oe, the order of the coercivity of sputtered FeCo films (tens of Oe to ~100 Oe).
-    reversal : int
-        1: every exchange-connected cluster reverses as a whole at the Néel–Brown rate
-        f₀·exp(−E_B/kT) over each coupling interval, with E_B from the Stoner–Wohlfarth barrier of
-        its anisotropy energy Σ K_i and Zeeman energy (kmc.core.reversal, sampled exactly in the
-        simulated clock; replaces the cluster moves); clusters spanning the cell follow only fields
-        above their anisotropy field. 0: the cluster moves above (default, for now).
     attempt_frequency_hz : float
         f₀ of the Néel–Brown rate (Hz). Default 10⁹ Hz, the customary value for single-domain
-        particles (Brown, Phys. Rev. 130, 1677 (1963); 10⁹–10¹⁰ Hz in the literature).
-    coherence_area_nm2 : float
-        Lateral area (nm²) of the real film that one simulated metal site stands for, as a column
-        of atoms that reverses together. The periodic cell is ~1–3 nm wide, while ferromagnetic
-        grains and the planar layers they form are far wider: a cell-sized cluster is a small
-        superparamagnet that 10 kOe cannot saturate (μB·1 T ≈ 0.005 kT per atom), which the
-        real film is not. Every spin energy (exchange, anisotropy, Zeeman) of a column of n_b
-        atoms is n_b times that of one atom, so the sweeps run at kT / n_b with
-        n_b = coherence_area / (area per metal site in a layer). 0 (or below one site's area):
-        atomistic, n_b = 1. Default 4 nm² (a 2 nm × 2 nm column, n_b ≈ 44 for rocksalt a = 4.24 Å),
-        well below typical grain sizes of sputtered CoFe (5–20 nm); to be calibrated.
+        particles (W. F. Brown, Phys. Rev. 130, 1677 (1963); 10⁹–10¹⁰ Hz in the literature).
     """
 
+    #: keys of earlier versions and why they are gone (a config naming one is refused with this)
+    REMOVED = {
+        "sweeps_per_second": "removed: sweeps are no longer mapped onto time; slow reversal is a "
+                             "Néel–Brown rate in the simulated clock (see equilibration_sweeps, "
+                             "attempt_frequency_hz, docs/magnetism.md)",
+        "max_sweeps_per_frame": "removed: use equilibration_sweeps (sweeps per coupling)",
+        "cluster_moves": "removed: clusters reverse by Néel–Brown rates (always on)",
+        "reversal": "removed: Néel–Brown reversal is always on",
+        "coercive_field_oe": "removed: layers spanning the cell follow a field above their "
+                             "anisotropy field 2E_K/m, computed from the phases' anisotropy",
+        "coherence_area_nm2": "removed: spins run at the real temperature k_B·T; widen the film "
+                              "(lattice.cells_xy) instead of coarse-graining",
+    }
+
     coupling_interval_s: float = 10.0
-    sweeps_per_second: float = 10.0
-    max_sweeps_per_frame: float = 2000.0
+    equilibration_sweeps: float = 20.0
     field_substeps: int = 10
     sequential_sweeps: int = 1
-    cluster_moves: int = 1
-    coercive_field_oe: float = 100.0
-    coherence_area_nm2: float = 4.0
-    reversal: int = 0
     attempt_frequency_hz: float = 1e9
 
     def __post_init__(self):
         if not self.coupling_interval_s > 0:
             raise ValueError(f"coupling_interval_s must be > 0, got {self.coupling_interval_s}")
-        if not self.sweeps_per_second >= 0:
-            raise ValueError(f"sweeps_per_second must be >= 0, got {self.sweeps_per_second}")
-        if not self.max_sweeps_per_frame >= 0:
-            raise ValueError(f"max_sweeps_per_frame must be >= 0, got {self.max_sweeps_per_frame}")
-        if self.cluster_moves not in (0, 1):
-            raise ValueError(f"cluster_moves must be 0 or 1, got {self.cluster_moves}")
-        if self.reversal not in (0, 1):
-            raise ValueError(f"reversal must be 0 or 1, got {self.reversal}")
+        if not 0 <= self.equilibration_sweeps <= 1e6:
+            raise ValueError(f"equilibration_sweeps must be in [0, 1e6], got {self.equilibration_sweeps}")
         if not 0 < self.attempt_frequency_hz < 1e15:
             raise ValueError(f"attempt_frequency_hz must be in (0, 1e15) Hz, got {self.attempt_frequency_hz}")
         if self.sequential_sweeps not in (0, 1):
             raise ValueError(f"sequential_sweeps must be 0 or 1, got {self.sequential_sweeps}")
-        if not self.coherence_area_nm2 >= 0:
-            raise ValueError(f"coherence_area_nm2 must be >= 0, got {self.coherence_area_nm2}")
         if int(self.field_substeps) != self.field_substeps or self.field_substeps < 1:
             raise ValueError(f"field_substeps must be an integer >= 1, got {self.field_substeps}")
 
@@ -148,15 +122,14 @@ class Magnet:
     name = "magnet"
     #: every attribute the run changes: what a checkpoint saves
     STATE = ("spins", "phase", "is_ferro", "rng", "jb", "active", "members", "ptr", "wraps", "mu", "ks", "kb",
-             "hz", "field_oe", "sweeps_done", "accepted", "attempts", "_initialised")
+             "hz", "field_oe", "sweeps_done", "accepted", "attempts", "reversals", "_initialised")
 
     def __init__(self, lattice, phases, model, params: MagnetParams, temperature_k: float, seed):
         self.lattice, self.tables, self.model, self.params = lattice, phases, model, params
         self.coupling_interval_s = float(params.coupling_interval_s)
         n = len(lattice.host)
         self.n_host = n
-        self.block_sites = self.coherent_block(lattice, params.coherence_area_nm2)
-        self.kt_ev = K_B_EV * float(temperature_k) / self.block_sites
+        self.kt_ev = K_B_EV * float(temperature_k)  # the real temperature, never rescaled
         self.nbr = np.ascontiguousarray(lattice.host_host_nbr, dtype=np.int64)
         if self.nbr.ndim != 2:
             self.nbr = np.full((n, 0), -1, dtype=np.int64)
@@ -182,6 +155,7 @@ class Magnet:
         self.sweeps_done = 0.0
         self.accepted = 0
         self.attempts = 0
+        self.reversals = 0
         self.n_phase = n_p
         self.layer = lattice.host_layer.astype(np.int64)
         self.n_layers = lattice.n_layers
@@ -189,16 +163,6 @@ class Magnet:
         self.volume_cm3 = float(lattice.volume_cm3)
         self.axis = np.asarray(model.axis, dtype=np.float64)
         self._initialised = False
-
-    @staticmethod
-    def coherent_block(lattice, coherence_area_nm2: float) -> float:
-        """n_b: metal atoms per simulated site in a coherently reversing column (>= 1)."""
-        n = len(lattice.host)
-        if n == 0 or coherence_area_nm2 <= 0:
-            return 1.0
-        per_layer = n / max(len(np.unique(lattice.host_layer)), 1)
-        site_area_nm2 = lattice.area_nm2 / per_layer
-        return max(1.0, coherence_area_nm2 / site_area_nm2)
 
     @classmethod
     def for_simulation(cls, sim) -> "Magnet":
@@ -240,38 +204,36 @@ class Magnet:
         self.hz = self.mu * (MU_B_EV_PER_T * TESLA_PER_OE * self.field_oe)
 
     def relax(self, n_sweeps: float) -> int:
-        """Metropolis sweeps over the ferromagnetic sites (fractional sweeps allowed), each whole
-        sweep followed by one coherent move per cluster (if ``cluster_moves``), in up to 10
-        alternating blocks."""
+        """Metropolis sweeps over the ferromagnetic sites at k_B·T in the current field (fractional
+        sweeps allowed: n_sweeps × sites attempts). Returns the number of accepted moves."""
         n_att = int(round(n_sweeps * len(self.active)))
         if n_att <= 0:
             return 0
         m = self.model
         kernels = core.sweep_kernels(m.delta_e)  # this plug-in's sweeps, cached on disk (kmc.core.kernels)
         sequential = bool(self.params.sequential_sweeps)
-        n_rounds = int(round(n_sweeps)) if self.params.cluster_moves and not self.params.reversal else 0
-        move_wrapping = abs(self.field_oe) > self.params.coercive_field_oe
-        blocks = max(1, min(10, n_rounds))
-        acc = 0
-        for b in range(blocks):
-            att = n_att * (b + 1) // blocks - n_att * b // blocks
-            rounds = n_rounds * (b + 1) // blocks - n_rounds * b // blocks
-            if m.vector:
-                acc += kernels.sweep_vector(self.spins, self.active, self.knbr, self.jb, self.hz, self.ks, self.axis,
-                                            m.step, self.kt_ev, att, self.rng, sequential)
-                if rounds:
-                    core.rotate_clusters_vector(self.spins, self.members, self.ptr, self.wraps, move_wrapping, self.hz, self.ks, self.axis,
-                                                self.kt_ev, rounds, self.rng)
-            else:
-                acc += kernels.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, att,
-                                           self.rng, sequential)
-                if rounds:
-                    core.flip_clusters_ising(self.spins, self.members, self.ptr, self.wraps, move_wrapping, self.hz, self.kb, self.kt_ev,
-                                             rounds, self.rng)
+        if m.vector:
+            acc = kernels.sweep_vector(self.spins, self.active, self.knbr, self.jb, self.hz, self.ks, self.axis,
+                                       m.step, self.kt_ev, n_att, self.rng, sequential)
+        else:
+            acc = kernels.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, n_att,
+                                      self.rng, sequential)
         self.sweeps_done += n_sweeps
         self.attempts += n_att
         self.accepted += acc
         return acc
+
+    def reverse(self, dt_s: float) -> int:
+        """Néel–Brown reversal of every exchange-connected cluster over dt_s (s), sampled exactly
+        (kmc.core.reversal); the anisotropy energy of a site is its phase's ``anisotropy_ev``.
+        Returns the number of clusters reversed."""
+        if dt_s <= 0 or len(self.active) == 0:
+            return 0
+        n = reverse_clusters(self.spins, self.members, self.ptr, self.wraps, self.mu, self.kb, self.axis,
+                             self.field_oe * TESLA_PER_OE, self.kt_ev, self.params.attempt_frequency_hz,
+                             dt_s, self.rng, MU_B_EV_PER_T)
+        self.reversals += n
+        return n
 
     # --- Process protocol ---------------------------------------------------------------------
     def start_segment(self, sim, segment) -> None:
@@ -279,31 +241,16 @@ class Magnet:
         self.set_field(sim.field_oe)
 
     def advance(self, sim, t0_s: float, t1_s: float) -> None:
+        """Couple to the ions at t1_s: new phases, internal equilibration, reversal over (t0_s, t1_s]."""
         self.update_phases(sim.ions.occ)
         p = self.params
-        n_sweeps = min(p.max_sweeps_per_frame, p.sweeps_per_second * max(t1_s - t0_s, 0.0))
         seg, start = sim.segment, sim.segment_starts[sim.segment_index]
         dt = max(t1_s - t0_s, 0.0)
-        if seg.field_end_oe is None or seg.field_end_oe == seg.field_oe:
-            self.set_field(seg.field_at(t1_s - start))
-            self.relax(n_sweeps)
-            self.reverse(dt)
-            return
-        k = int(p.field_substeps)
+        k = 1 if seg.field_end_oe is None or seg.field_end_oe == seg.field_oe else int(p.field_substeps)
         for s in range(1, k + 1):
             self.set_field(seg.field_at(t0_s + (t1_s - t0_s) * s / k - start))
-            self.relax(n_sweeps / k)
+            self.relax(p.equilibration_sweeps / k)
             self.reverse(dt / k)
-
-    def reverse(self, dt_s: float) -> int:
-        """With ``reversal = 1``: Néel–Brown reversal of every exchange-connected cluster over dt_s
-        (s), sampled exactly (kmc.core.reversal); the anisotropy energy of a site is its phase's
-        ``anisotropy_ev``. Returns the number of clusters reversed."""
-        if not self.params.reversal or dt_s <= 0 or len(self.active) == 0:
-            return 0
-        return reverse_clusters(self.spins, self.members, self.ptr, self.wraps, self.mu, self.kb, self.axis,
-                                self.field_oe * TESLA_PER_OE, self.kt_ev, self.params.attempt_frequency_hz,
-                                dt_s, self.rng, MU_B_EV_PER_T)
 
     # --- checkpoints ------------------------------------------------------------------------
     def state(self) -> dict:

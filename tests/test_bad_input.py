@@ -34,7 +34,7 @@ NUMERIC = [(("run", "temperature_k"), "run.temperature_k"), (("lattice", "thickn
            (("hops", "barrier_ev"), "hops.barrier_ev"), (("boundary", "solubility_per_nm2"), "boundary.solubility_per_nm2"),
            (("segments", 0, "voltage_v"), "segments[0].voltage_v"), (("segments", 1, "field_oe"), "segments[1].field_oe"),
            (("field", "film_voltage_fraction"), "field.film_voltage_fraction"),
-           (("magnet", "sweeps_per_second"), "magnet.sweeps_per_second")]
+           (("magnet", "equilibration_sweeps"), "magnet.equilibration_sweeps")]
 #: keys that must be > 0: zero and negative values are invalid too
 POSITIVE = [(("run", "temperature_k"), "run.temperature_k"), (("lattice", "thickness_nm"), "thickness_nm"),
             (("boundary", "solubility_per_nm2"), "solubility_per_nm2")]

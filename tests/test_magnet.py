@@ -143,7 +143,7 @@ def test_coupled_run_records_magnetism_and_is_reproducible(tmp_path):
 def test_field_sweep_frames_record_m_of_h():
     segs = [{"voltage_v": -25, "field_oe": 2e6, "duration": "2 min"},
             {"voltage_v": 0, "field_oe": 2e6, "field_end_oe": -2e6, "duration": "2 min"}]
-    sim = Simulation(_quick({"exchange.name": "heisenberg", "magnet.sweeps_per_second": 20}, segs))
+    sim = Simulation(_quick({"exchange.name": "heisenberg"}, segs))
     fields, ms = [], []
     sim.run(progress=lambda s, i: (fields.append(s.field_oe), ms.append(s.observe()["magnetization"])))
     fields, ms = np.array(fields), np.array(ms)
@@ -157,5 +157,8 @@ def test_config_errors_name_the_key():
         _quick({"magnet.sweeps": 3})
     with pytest.raises(config.ConfigError, match="exchange.name"):
         _quick({"exchange.name": "potts"})
-    with pytest.raises(config.ConfigError, match="sweeps_per_second"):
-        _quick({"magnet.sweeps_per_second": -1})
+    with pytest.raises(config.ConfigError, match="equilibration_sweeps"):
+        _quick({"magnet.equilibration_sweeps": -1})
+    # a key of an earlier model is refused with the reason, not just "unknown"
+    with pytest.raises(config.ConfigError, match="coherence_area_nm2.*real temperature"):
+        _quick({"magnet.coherence_area_nm2": 4.0})

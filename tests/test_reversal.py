@@ -80,8 +80,7 @@ def test_an_isolated_cluster_in_a_film_forgets_its_direction_at_zero_field():
     from kmc.config import load
     from kmc.engine import Simulation
 
-    sim = Simulation(load("quick", {"lattice.thickness_nm": 6.0, "lattice.cells_xy": [4, 4], "magnet.reversal": 1,
-                                    "magnet.coherence_area_nm2": 0.0}), seed=3)
+    sim = Simulation(load("quick", {"lattice.thickness_nm": 6.0, "lattice.cells_xy": [4, 4]}), seed=3)
     magnet = sim.processes[0]
     site = len(magnet.hmnbr) // 2
     occ = sim.ions.occ.copy()
