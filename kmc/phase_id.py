@@ -4,8 +4,9 @@ For each slice: the composition (Co:Fe from ``lattice.co_fraction`` — metals a
 construction — and N per metal from ``n_profile``), the kinetic phase fractions the engine
 records (``phase_profile``: local N environment of each metal site), the thermodynamic
 decomposition of the slice composition on a Co–Fe–N phase diagram (pymatgen ``PhaseDiagram``
-from the bundled, approximate formation energies in ``kmc/data/cofen_formation_energies.json``),
-and which of the seed paper's measured interplanar spacings the slice's phases explain.
+from the bundled Materials Project formation energies in ``kmc/data/cofen_formation_energies.json``,
+each with its source and where it was read; see the file's ``note`` and ``caveat``), and which of
+the seed paper's measured interplanar spacings the slice's phases explain.
 
 Slices are numbered from the electrode (slice 0 = bottom) like the store's layers.
 """
@@ -13,6 +14,7 @@ Slices are numbered from the electrode (slice 0 = bottom) like the store's layer
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -28,23 +30,74 @@ class IncompleteStore(ValueError):
     """The store's run did not finish."""
 
 
+def validate_formation_energies(data: dict) -> dict:
+    """Check a formation-energy table (the bundled file's layout) and return it.
+
+    Raises ``ValueError`` naming the entry when an entry has no (or an empty) ``source`` or
+    ``reference``, a missing or non-finite ``energy_ev_per_atom``, or is an elemental reference
+    (single-element formula) whose energy is not exactly 0; the same for any ``cross_checks`` item.
+    """
+    from pymatgen.core import Composition
+
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not entries:
+        raise ValueError("formation-energy table has no entries")
+    names = set()
+    for i, e in enumerate(entries):
+        name = e.get("name") or f"#{i}"
+        if name in names:
+            raise ValueError(f"formation-energy entry {name!r} appears twice")
+        names.add(name)
+        for key in ("formula", "source", "reference"):
+            value = e.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"formation-energy entry {name!r} has no {key}: "
+                                 "every value must say where it comes from")
+        energy = e.get("energy_ev_per_atom")
+        if isinstance(energy, bool) or not isinstance(energy, (int, float)) or not math.isfinite(energy):
+            raise ValueError(f"formation-energy entry {name!r} has no finite energy_ev_per_atom ({energy!r})")
+        if len(Composition(e["formula"]).elements) == 1 and energy != 0:
+            raise ValueError(f"formation-energy entry {name!r} is an elemental reference "
+                             f"but its energy is {energy}, not 0")
+        for j, c in enumerate(e.get("cross_checks", ())):
+            for key in ("source", "reference"):
+                if not isinstance(c.get(key), str) or not c[key].strip():
+                    raise ValueError(f"cross-check {j} of formation-energy entry {name!r} has no {key}")
+            value = c.get("energy_ev_per_atom")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"cross-check {j} of formation-energy entry {name!r} has no finite energy_ev_per_atom")
+    return data
+
+
+def load_formation_energies(path=None) -> dict:
+    """Read and validate a formation-energy table: the bundled one, or the JSON file at ``path``."""
+    text = (resources.files("kmc").joinpath("data", DATA_FILE).read_text() if path is None
+            else open(path, encoding="utf-8").read())
+    return validate_formation_energies(json.loads(text))
+
+
 @lru_cache(maxsize=1)
 def formation_energies() -> dict:
-    """The bundled formation-energy table (see its ``caveat`` and per-entry ``source``)."""
-    return json.loads(resources.files("kmc").joinpath("data", DATA_FILE).read_text())
+    """The bundled, validated formation-energy table (per-entry ``source``, ``reference``; see ``note``, ``caveat``)."""
+    return load_formation_energies()
+
+
+def build_phase_diagram(data: dict):
+    """pymatgen ``PhaseDiagram`` of the (validated) formation-energy table ``data``; entries named as in the table."""
+    from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
+    from pymatgen.core import Composition
+
+    entries = []
+    for e in validate_formation_energies(data)["entries"]:
+        comp = Composition(e["formula"])
+        entries.append(PDEntry(comp, e["energy_ev_per_atom"] * comp.num_atoms, name=e["name"]))
+    return PhaseDiagram(entries)
 
 
 @lru_cache(maxsize=1)
 def phase_diagram():
     """pymatgen ``PhaseDiagram`` of Co–Fe–N from the bundled formation energies."""
-    from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
-    from pymatgen.core import Composition
-
-    entries = []
-    for e in formation_energies()["entries"]:
-        comp = Composition(e["formula"])
-        entries.append(PDEntry(comp, e["energy_ev_per_atom"] * comp.num_atoms, name=e["name"]))
-    return PhaseDiagram(entries)
+    return build_phase_diagram(formation_energies())
 
 
 def decompose(composition: dict) -> dict[str, float]:
@@ -153,7 +206,7 @@ def format_table(res: PhaseID) -> str:
              + ("" if res.complete else "   [INCOMPLETE RUN]"),
              "  composition per metal: Co:Fe from lattice.co_fraction, N from n_profile; kinetic = engine's local-"
              "environment phases (fraction of metal sites); thermo = pymatgen decomposition (atom fractions, "
-             "APPROXIMATE formation energies)", ""]
+             "Materials Project formation energies, kmc/data/" + DATA_FILE + ")", ""]
     head = f"  {'slice':18s} {'z (nm)':>13s} {'N/M':>5s}  {'kinetic':50s}  thermo"
     lines.append(head)
     for s in [*reversed(res.slices), res.film]:
@@ -199,6 +252,6 @@ def write_to_store(group, res: PhaseID) -> None:
         "phase_names": res.phase_names, "thermo_phase_names": res.thermo_names,
         "spacings_a": ds, "spacing_assignments": [p["paper"] for p in phase_refs.PAPER_SPACINGS],
         "spacing_hits": [[[phase_refs.format_hit(h) for h in s.spacings[d]] for d in ds] for s in all_slices],
-        "formation_energies": "kmc/data/" + DATA_FILE + " (approximate)",
+        "formation_energies": "kmc/data/" + DATA_FILE + " (" + formation_energies()["dataset"] + ")",
         "description": "phase identification (kmc.phase_id): last slice is the whole film; slice 0 = bottom",
     })

@@ -11,21 +11,22 @@ from kmc.cli import main
 
 def test_formation_energies_have_sources():
     data = phase_id.formation_energies()
-    assert "APPROXIMATE" in data["caveat"]
+    assert "Materials Project" in data["dataset"]
     for e in data["entries"]:
-        assert e["source"] and "approximate" in e
+        assert e["source"].strip() and e["reference"].strip()
 
 
-def test_pure_fe4n_decomposes_to_fe4n():
-    assert phase_id.decompose({"Fe": 4, "N": 1}) == pytest.approx({"Fe4N": 1.0})
+def test_pure_fe3n_decomposes_to_fe3n():
+    # Fe3N is on the Materials Project hull (gamma'-Fe4N is not: see test_formation_energies.py)
+    assert phase_id.decompose({"Fe": 3, "N": 1}) == pytest.approx({"Fe3N": 1.0})
 
 
 def test_mixture_fractions():
-    # 30 % (atoms) Fe4N + 70 % bcc Fe, both on the hull
-    comp = {"Fe": 0.3 * 0.8 + 0.7, "N": 0.3 * 0.2}
+    # 30 % (atoms) Fe3N + 70 % bcc Fe, both on the hull
+    comp = {"Fe": 0.3 * 0.75 + 0.7, "N": 0.3 * 0.25}
     dec = phase_id.decompose(comp)
-    assert set(dec) == {"Fe4N", "Fe"}
-    assert dec["Fe4N"] == pytest.approx(0.3)
+    assert set(dec) == {"Fe3N", "Fe"}
+    assert dec["Fe3N"] == pytest.approx(0.3)
     assert sum(dec.values()) == pytest.approx(1.0)
 
 
