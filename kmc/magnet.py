@@ -310,6 +310,8 @@ class MagnetObserver:
                                        "layer 0 = bottom", attrs={"phase_names": names}),
             "spin_sweeps": FieldSpec(units="sweeps", description="Metropolis sweeps since t = 0"),
             "spin_acceptance": FieldSpec(units="1", description="accepted / attempted spin moves since t = 0"),
+            "cluster_reversals": FieldSpec(units="1", description="Néel–Brown reversals of exchange-connected "
+                                           "clusters since t = 0"),
         }
 
     def observe(self, sim):
@@ -317,4 +319,5 @@ class MagnetObserver:
         return {"magnetization": mg.magnetization_emu_cm3(), "saturation_magnetization": mg.saturation_emu_cm3(),
                 "phase_fraction": mg.phase_fractions(), "phase_profile": mg.phase_profile(),
                 "spin_sweeps": mg.sweeps_done,
-                "spin_acceptance": mg.accepted / mg.attempts if mg.attempts else np.nan}
+                "spin_acceptance": mg.accepted / mg.attempts if mg.attempts else np.nan,
+                "cluster_reversals": mg.reversals}

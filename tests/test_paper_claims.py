@@ -1,4 +1,4 @@
-"""The seed paper's claims 1, 3 and 5 (docs/paper.md), checked qualitatively on a reduced film.
+"""The seed paper's claims 1 and 5 (docs/paper.md), checked qualitatively on a reduced film; claim 3's numbers.
 
 One run of the bundled ``paper/reduced_high_m`` protocol (20 nm, 2 × 2 cells, the High M gating
 times scaled by 20/50, about 10 s) with the documented default parameters.
@@ -47,13 +47,16 @@ def test_claim1_gating_raises_ms_relaxation_lowers_it_cycles_potentiate(run):
     assert claims["relax_pct"] < 0 and claims["cycle_relax_lowers"] == 1.0 and claims["potentiation"] > 100.0
 
 
-def test_claim3_zero_field_cycles_raise_mr_above_field_on_ms(run):
+def test_claim3_numbers_are_measured_not_asserted(run):
+    """Claim 3 (M_R after the zero-field cycles > M_S after field-on gating) used to hold by
+    construction (spins at ~7 K, a hand-set coercive field). With spins at the real temperature and
+    Néel–Brown reversal its outcome is a model prediction, which docs/magnetism.md reports from the
+    lateral-size study; here only its bookkeeping is checked."""
     m, ms, ends, field = run["magnetization"], run["saturation_magnetization"], run["ends"], run["field"]
     gate_end, relax_end = ends[0], ends[1]
     assert np.all(field[relax_end + 1:] == 0)
-    mr_first = m[relax_end + 1]                            # remanence at the first zero-field frame
-    assert m[-1] > mr_first + 100.0                        # the cycles raise M_R at zero field
-    assert m[-1] > ms[gate_end]                            # M_R after cycling > M_S after field-on gating
+    assert np.all(np.abs(m) <= ms + 1e-9)                  # |M| never exceeds M_S
+    assert run["claims"]["mr_final"] == pytest.approx(m[-1])
     assert run["claims"]["mr_over_gate_ms"] == pytest.approx(m[-1] / ms[gate_end])
 
 

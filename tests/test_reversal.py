@@ -97,3 +97,28 @@ def test_an_isolated_cluster_in_a_film_forgets_its_direction_at_zero_field():
     assert abs(np.mean(ups) - 0.5) < 4 * np.sqrt(0.25 / len(ups))
     magnet.spins[magnet.active] = magnet.axis
     assert magnet.reverse(1e-15) == 0  # far shorter than 1/f0: nothing moves
+
+
+@pytest.mark.parametrize("x", [0.5, 5.0, 50.0])
+def test_mean_reversal_time_is_arrhenius_over_two_decades_of_barrier(x):
+    """Isolated clusters at zero field, E_B/kT from 0.5 to 50: the mean time to the first reversal,
+    stepping the sampler in intervals dt = τ/100, is f₀⁻¹·exp(E_B/kT) within its statistical error
+    (plus the known O(dt) lag of observing at interval ends)."""
+    n, size = 4000, 4
+    members, ptr, wraps = clusters(n, size)
+    tau = np.exp(x) / F0
+    dt = tau / 100
+    spins = np.ones(n * size, dtype=np.int8)
+    k_site = np.full(n * size, x * KT / size)  # E_K = Σ K_i = x kT per cluster
+    first = np.full(n, np.nan)
+    rng = new_state(11)
+    step = 0
+    while np.isnan(first).any():
+        step += 1
+        reverse_clusters(spins, members, ptr, wraps, np.ones(n * size), k_site, np.array([1.0, 0.0, 0.0]),
+                         0.0, KT, F0, dt, rng, MU_B_EV_PER_T)
+        flipped = np.isnan(first) & (spins[ptr[:-1]] < 0)
+        first[flipped] = step * dt
+    p = 0.5 * -np.expm1(-2 * dt / tau)  # exact per-interval probability of leaving the initial state
+    assert first.mean() == pytest.approx(dt / p, rel=4 / np.sqrt(n))  # geometric waiting time, σ/μ ≈ 1/√n
+    assert dt / p == pytest.approx(tau, rel=0.011)  # = f₀⁻¹ exp(E_B/kT) up to the O(dt/τ) lag
