@@ -33,13 +33,15 @@ DOC = Path(__file__).parent.parent / "docs" / "magnetism.md"
 BEGIN, END = "<!-- lateral-study:begin -->", "<!-- lateral-study:end -->"
 
 
-def run(protocol: str, cells: int, seed: int) -> dict:
-    """One run; the magnetic observables of the paper's Table 1 and claim 3, and its cost."""
+def run(protocol: str, cells: int, seed: int, overrides: tuple[str, ...] = ()) -> dict:
+    """One run (``overrides``: extra ``--set`` assignments); the magnetic observables of the paper's
+    Table 1 and claim 3, and its cost."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.zarr"
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "kmc.cli", "run", protocol, "-o", str(out), "--quiet",
-                        "--seed", str(seed), "--set", f"lattice.cells_xy=[{cells},{cells}]"],
+                        "--seed", str(seed), "--set", f"lattice.cells_xy=[{cells},{cells}]",
+                        *[a for o in overrides for a in ("--set", o)]],
                        check=True, cwd=tmp, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - t0
         group = zarr.open_group(str(out), mode="r")
@@ -48,7 +50,7 @@ def run(protocol: str, cells: int, seed: int) -> dict:
     ms, m = np.asarray(data["saturation_magnetization"]), np.asarray(data["magnetization"])
     claims, t1 = claim_numbers(data, attrs), table1(data)
     perf = attrs["performance"]
-    return {"protocol": protocol, "cells": cells, "seed": seed, "width_nm": math.sqrt(attrs["film"]["area_nm2"]),
+    return {"protocol": protocol, "cells": cells, "seed": seed, "overrides": list(overrides), "width_nm": math.sqrt(attrs["film"]["area_nm2"]),
             "ms_gate": float(ms[ends[0]]), "alignment_relax": float(m[ends[1]] / ms[ends[1]]) if ms[ends[1]] else math.nan,
             "mr_final": claims.get("mr_final", math.nan), "ms_final": float(ms[-1]),
             "dMS": t1["dMS"], "dMR": t1["dMR"], "ratio_pct": t1["ratio"],

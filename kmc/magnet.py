@@ -52,8 +52,8 @@ class MagnetParams:
         Simulated time (s) between two couplings of the spins to the ions (and at every segment's
         end). At each, phases are recomputed from the N occupancy (new ferromagnetic sites get
         random spins, lost ones drop theirs), the clusters equilibrate internally and each may
-        reverse over the interval. A numerical step: the ions move little in 10 s (tested:
-        halving it changes M within the replica scatter, bench/bench_magnet_convergence.py).
+        reverse over the interval. A numerical step: the ions move little in 10 s (halving it
+        changes M within the replica scatter, bench/bench_magnet_convergence.py).
         Output frames only read the state of the last coupling, so they never change the
         trajectory.
     equilibration_sweeps : float

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kmc.claim_status import status_markdown
 from kmc.paper_claims import claim_numbers
 from kmc.protocol import parse_duration_s
 from kmc.summary import segment_end_frames
@@ -327,6 +328,11 @@ def build_report(stores, out_dir) -> Path:
            "near-surface electrolyte's N over its capacity. Claim 6: gating slope per 4 min block (High M: "
            "drops after ~10 min). emu/cm³, emu/cm³/min; campaign points: replica mean ± standard error.", "",
            claims_markdown(results), "",
+           "## Claim status", "",
+           "Provenance: *predicted* (no parameter set or fitted with the quantity in view), *fitted*, *set by "
+           "hand* (the parameter named), *recomputed*. A claim is reproduced only when predicted and shown by "
+           "these runs (kmc/claim_status.py states each test).", "",
+           status_markdown(results, PAPER_TABLE1), "",
            "## Energy accounting", "",
            f"- Field-assisted vs voltage-only actuation (paper): (104 V × 6.5 A)/(25 V × 10⁻⁵ A) = "
            f"{MAGNET_POWER_W:.0f} W / {GATE_POWER_W:.1e} W = {MAGNET_POWER_W / GATE_POWER_W:.2g} "
