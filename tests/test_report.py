@@ -88,3 +88,15 @@ def test_claim_numbers_of_a_constructed_run():
     assert c["mr_final"] == 75 and c["mr_over_gate_ms"] == pytest.approx(1.25)
     assert c["thirds"] == pytest.approx((0.2, 0.5, 0.8)) and c["saturation"] == pytest.approx(0.5)
     assert c["slopes"] == pytest.approx([20 / 4, 40 / 4])       # M_S 0 -> 20 -> 60 over two 4 min blocks
+
+
+def test_paper_doc_regenerates_only_the_marked_blocks(short_run, tmp_path):
+    from kmc.paper_doc import update
+
+    doc = tmp_path / "paper.md"
+    doc.write_text("# page\nprose 12.5 stays\n<!-- generated:table1 -->\nold 999\n<!-- /generated:table1 -->\n"
+                   "<!-- generated:status -->\n<!-- /generated:status -->\ntail\n")
+    assert update(doc, [short_run]) == ["table1", "status"]
+    text = doc.read_text()
+    assert "old 999" not in text and "| run | state |" in text and "| # | claim |" in text
+    assert text.startswith("# page\nprose 12.5 stays\n") and text.endswith("tail\n")
