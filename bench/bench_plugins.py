@@ -2,6 +2,10 @@
 vacancy-assisted law, on the same films (the core does the same work per event; differences come
 from the rate landscape, i.e. how many sum-tree leaves an event touches).
 
+The hop laws built from data (docs/barriers.md), ``table`` and ``lce``, run here on the barriers of
+the Arrhenius law itself (written to a data file): the same rate landscape, so their events/s
+should equal arrhenius' within the run-to-run scatter.
+
 Run:  pip install ./examples/plugins && python bench/bench_plugins.py [--quick]
 Figures are printed as a table; nothing is asserted (this is a benchmark, not a test).
 """
@@ -18,9 +22,26 @@ from kmc.lattices.cubic import CubicTestLattice
 from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.closed import Closed
 from kmc.plugins.boundary.solubility import SolubilityLimited
+from kmc.plugins.hops.arrhenius import ArrheniusHop
+from kmc.plugins.hops.lce import LceHop
+from kmc.plugins.hops.table import TableHop
 
 
 from bench_kmc import events_per_s  # same measurement as the engine benchmark (bench/ is on sys.path)
+
+
+def arrhenius_data_file() -> str:
+    """A barrier data file holding the Arrhenius law's barriers for every code (eV)."""
+    import tempfile
+
+    from kmc.barriers import datafile
+
+    hop = ArrheniusHop()
+    rows = [datafile.BarrierRow(n, c, hop.barrier_ev + hop.nn_bond_ev * n + hop.co_shift_ev * c, "arrhenius")
+            for n in range(13) for c in range(7)]
+    path = tempfile.NamedTemporaryFile(suffix=".csv", delete=False).name
+    datafile.write(path, rows)
+    return path
 
 
 def main():
@@ -31,6 +52,10 @@ def main():
     hops = [name for name in ("arrhenius", "vacancy_assisted") if name in plugins.available("mikmc.hops")]
     if "vacancy_assisted" not in hops:
         print("note: the example package is not installed (pip install ./examples/plugins); default law only")
+    makers = {name: plugins.load("mikmc.hops", name) for name in hops}
+    data = arrhenius_data_file()
+    makers["table"], makers["lce"] = (lambda: TableHop(path=data)), (lambda: LceHop(path=data))
+    hops += ["table", "lce"]
     cells = 8 if args.quick else 16
     films = {
         f"closed fcc box {cells}³ cells, 10 % vacancies": lambda: (
@@ -43,7 +68,7 @@ def main():
         for name in hops:
             lat, bnd, volts, vac = make()
             occ = (np.random.default_rng(0).random(lat.n_sites) >= vac).astype(np.int8)
-            tables = plugins.load("mikmc.hops", name)().build(lat, 300.0)
+            tables = makers[name]().build(lat, 300.0)
             ions = IonSystem(lat, tables, bnd.build(lat, 300.0), 300.0, FieldModel(), 42, occupancy=occ)
             ions.set_voltage(volts)
             r = events_per_s(ions, n_events)

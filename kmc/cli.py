@@ -287,6 +287,10 @@ from kmc.cli_calibrate import calibrate as _calibrate  # noqa: E402
 
 main.add_command(_calibrate)
 
+from kmc.cli_barriers import barriers as _barriers  # noqa: E402
+
+main.add_command(_barriers)
+
 
 if __name__ == "__main__":
     main()

@@ -125,7 +125,7 @@ def bundled_protocols() -> dict[str, Path]:
     root = resources.files("kmc.runs")
     out = {}
     for path in Path(str(root)).rglob("*.toml"):
-        if path.relative_to(Path(str(root))).parts[0] in ("campaigns", "calibrations"):  # campaign/calibration files, not protocols
+        if path.relative_to(Path(str(root))).parts[0] in ("campaigns", "calibrations", "barriers"):  # campaign/calibration/NEB files, not protocols
             continue
         out[str(path.relative_to(Path(str(root))).with_suffix(""))] = path
     return dict(sorted(out.items()))
