@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from kmc import config as cfg
-from kmc.config import ConfigError, read_toml
+from kmc.config import ConfigError, bundled_files, find_bundled, read_toml
 
 CAMPAIGN_KEYS = ("title", "description", "base", "replicas", "seed", "set", "grid", "points")
 
@@ -116,22 +116,12 @@ class Campaign:
 
 def bundled_campaigns() -> dict[str, Path]:
     """Example campaigns shipped with mikmc (runs/campaigns/): name -> file."""
-    from importlib import resources
-
-    root = Path(str(resources.files("kmc.runs"))) / "campaigns"
-    return {p.stem: p for p in sorted(root.glob("*.toml"))}
+    return bundled_files("campaigns")
 
 
 def find_campaign(name_or_path) -> Path:
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    bundled = bundled_campaigns()
-    key = str(name_or_path).removesuffix(".toml")
-    if key in bundled:
-        return bundled[key]
-    raise ConfigError("campaign", str(name_or_path), "no such file, nor a bundled campaign; bundled: "
-                      + (", ".join(bundled) or "none"))
+    """A campaign file from a path or the name of a bundled campaign."""
+    return find_bundled("campaign", name_or_path, "campaigns")
 
 
 def load_campaign(path) -> Campaign:

@@ -120,6 +120,26 @@ class RunConfig:
         return out
 
 
+def bundled_files(folder: str) -> dict[str, Path]:
+    """TOML files shipped under runs/<folder>/ (campaigns, calibrations, barriers): name -> file."""
+    root = Path(str(resources.files("kmc.runs"))) / folder
+    return {p.stem: p for p in sorted(root.glob("*.toml"))}
+
+
+def find_bundled(kind: str, name_or_path, folder: str) -> Path:
+    """A file from a path, or from the name of a file shipped under runs/<folder>/ (with or without
+    ``.toml`` or a ``<folder>/`` prefix); else a ConfigError listing what is bundled."""
+    path = Path(str(name_or_path))
+    if path.is_file():
+        return path
+    bundled = bundled_files(folder)
+    key = str(name_or_path).removesuffix(".toml").removeprefix(f"{folder}/")
+    if key in bundled:
+        return bundled[key]
+    raise ConfigError(kind, str(name_or_path), f"no such file, nor a bundled {kind}; bundled: "
+                      + (", ".join(bundled) or "none"))
+
+
 def bundled_protocols() -> dict[str, Path]:
     """Protocols shipped with mikmc: name (path under runs/ without .toml) -> file."""
     root = resources.files("kmc.runs")

@@ -25,14 +25,13 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from kmc.barriers import datafile
 from kmc.barriers.datafile import BarrierRow
 from kmc.barriers.environments import Environment, code_label, enumerate_environments, sample_snapshots
 from kmc.barriers.neb import CalculatorSpec, NebSettings, Structure, run_neb
-from kmc.config import ConfigError, check_number, read_toml
+from kmc.config import ConfigError, bundled_files, check_number, find_bundled, read_toml
 
 TOP_KEYS = ("title", "description", "structure", "calculator", "neb", "environments")
 ENUM_KEYS = ("n_occ", "n_co", "per_code", "seed")
@@ -81,20 +80,13 @@ class BarriersConfig:
 
 
 def bundled_configs() -> dict[str, Path]:
-    root = Path(str(resources.files("kmc.runs"))) / "barriers"
-    return {p.stem: p for p in sorted(root.glob("*.toml"))}
+    """NEB configs shipped with mikmc (runs/barriers/): name -> file."""
+    return bundled_files("barriers")
 
 
 def find_config(name_or_path) -> Path:
-    path = Path(str(name_or_path))
-    if path.is_file():
-        return path
-    bundled = bundled_configs()
-    key = str(name_or_path).removesuffix(".toml").removeprefix("barriers/")
-    if key in bundled:
-        return bundled[key]
-    raise ConfigError("barriers config", str(name_or_path), "no such file, nor a bundled config; bundled: "
-                      + (", ".join(bundled) or "none"))
+    """A barriers config from a path or the name of a bundled one."""
+    return find_bundled("barriers config", name_or_path, "barriers")
 
 
 def load_config(name_or_path) -> BarriersConfig:
