@@ -67,7 +67,7 @@ class IonSystem:
     """
 
     #: every attribute the run changes (the jitted core and the drive): what a checkpoint saves
-    STATE = ("occ", "ion_at", "disp", "electrolyte", "nocc", "nvac", "layer_n", "layer_ref", "tilt", "tree",
+    STATE = ("rec", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref", "tilt", "tree",
              "sc", "cnt", "rng", "field_par", "r_gap", "fstate", "top_perm", "top_pos", "bnd_out", "bnd_in",
              "voltage_v", "prev_voltage_v", "t_switch_s", "_bnd_since_s", "_bnd_valid_until")
     #: work space of the core, meaningless between calls (not saved)
@@ -87,17 +87,24 @@ class IonSystem:
         self.lattice, self.tables, self.boundary, self.field = lattice, tables, boundary, field
         self.temperature_k = float(temperature_k)
         n = lattice.n_sites
-        self.occ = np.ones(n, dtype=np.int8) if occupancy is None else np.asarray(occupancy, dtype=np.int8).copy()
-        self.n_ions = int(self.occ.sum())
+        n_codes = (z + 1) * int(tables.n_static)
+        if z > 127 or n_codes >= 2 ** 15 or lattice.n_layers >= 2 ** 15:
+            raise ValueError(f"site records hold at most 127 neighbours, 32767 environment codes and 32767 "
+                             f"layers; got {z}, {n_codes} and {lattice.n_layers}")
+        occ = np.ones(n, dtype=np.int8) if occupancy is None else np.asarray(occupancy, dtype=np.int8)
+        self.n_ions = int(occ.sum(dtype=np.int64))
         self.ion_at = np.full(n, -1, dtype=np.int64)
-        self.ion_at[self.occ == 1] = np.arange(self.n_ions)
+        self.ion_at[occ == 1] = np.arange(self.n_ions)
         self.disp = np.zeros((self.n_ions, 3))
         self.electrolyte = np.full(self.n_ions, -1, dtype=np.int64)
-        self.nocc = np.zeros(n, dtype=np.int16)
-        self.nvac = np.zeros((n, len(dz)), dtype=np.int16)
-        core.count_neighbours(lattice.hop_nbr, lattice.hop_class, self.occ, self.nocc, self.nvac)
+        hop, dir_cls, dir_vec = core.direction_table(lattice.hop_vec, lattice.hop_class, lattice.hop_nbr)
+        nbr = np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32)
+        env_static = tables.env_static.astype(np.int16)
+        self.rec, _ = core.new_records(occ, lattice.layer, len(dz))
+        self.rec16 = self.rec.view(np.int16)
+        core.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, self.rec16)
         self.sites_per_layer = lattice.sites_per_layer.astype(np.float64)
-        self.layer_n = np.bincount(lattice.layer, weights=self.occ, minlength=lattice.n_layers).astype(np.int64)
+        self.layer_n = np.bincount(lattice.layer, weights=occ, minlength=lattice.n_layers).astype(np.int64)
         self.layer_ref = self.layer_n.copy()
         self.tilt = np.ones((lattice.n_layers, len(dz)))
         self.tree = new_tree(n + 3)  # leaves n, n+1, n+2: escape, exit and entry totals
@@ -106,10 +113,10 @@ class IonSystem:
         self.cnt = np.zeros(core.N_CNT, dtype=np.int64)
         self.rng = new_state(seed)
         top_sites = np.flatnonzero(lattice.layer == lattice.n_layers - 1).astype(np.int64)
-        self.top_perm = top_sites[np.argsort(-self.occ[top_sites], kind="stable")]  # occupied first
+        self.top_perm = top_sites[np.argsort(-occ[top_sites], kind="stable")]  # occupied first
         self.top_pos = np.full(n, -1, dtype=np.int32)
         self.top_pos[self.top_perm] = np.arange(len(top_sites))
-        self.cnt[core.CNT_TOP_OCC] = int(self.occ[top_sites].sum())
+        self.cnt[core.CNT_TOP_OCC] = int(occ[top_sites].sum())
         window = min(self.BOUNDARY_WINDOW, self.n_ions + 1)
         self.bnd_out, self.bnd_in = np.zeros(window), np.zeros(window)
         spacing = float(np.abs(dz).max()) if len(dz) else 1.0
@@ -120,10 +127,9 @@ class IonSystem:
         self.fstate = np.ones(2)
         order = np.argsort(lattice.layer, kind="stable")  # increasing site index within each layer
         self.static = core.Static(
-            nbr=np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32), cls=lattice.hop_class, vec=lattice.hop_vec,
-            layer=lattice.layer.astype(np.int16 if lattice.n_layers < 2 ** 15 else np.int32), layer_ptr=np.concatenate([[0], np.cumsum(lattice.sites_per_layer)]).astype(np.int64),
-            layer_sites=order.astype(np.int64), env_static=tables.env_static.astype(np.int16 if tables.n_static < 2 ** 15 else np.int64),
-            base=tables.base_rate_hz,
+            nbr=nbr, hop=hop, dir_cls=dir_cls, dir_vec=dir_vec, layer=lattice.layer.astype(np.int16),
+            layer_ptr=np.concatenate([[0], np.cumsum(lattice.sites_per_layer)]).astype(np.int64),
+            layer_sites=order.astype(np.int64), env_static=env_static, base=tables.base_rate_hz,
             dz_classes=lattice.dz_classes, sites_per_layer=self.sites_per_layer, top_sites=top_sites,
             n_static=int(tables.n_static), tol_count=max(1, int(field.layer_tolerance * lattice.sites_per_layer.min())))
         self.buf = np.empty(max(2 * z + 2, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
@@ -136,6 +142,7 @@ class IonSystem:
 
     def _pack(self) -> None:
         """The named tuple of mutable arrays the jitted core takes (rebuilt after a state reload)."""
+        self.rec16 = self.rec.view(np.int16)
         self.x = core.State(**{name: getattr(self, name) for name in core.State._fields})
 
     # --- drive -----------------------------------------------------------------------------
@@ -224,6 +231,22 @@ class IonSystem:
         self._pack()
 
     # --- observables -------------------------------------------------------------------------
+    @property
+    def occ(self) -> np.ndarray:
+        """(n_sites,) int8 occupancy, 1 = N ion: a view of the site records (writing it bypasses the
+        neighbour counts and rates, as writing the former occupancy array did)."""
+        return self.rec[:, core.R_OCC]
+
+    @property
+    def nocc(self) -> np.ndarray:
+        """(n_sites,) occupied hop neighbours of every site (computed from the records)."""
+        return self.rec16[:, core.R_CODE] // self.static.n_static
+
+    @property
+    def nvac(self) -> np.ndarray:
+        """(n_sites, n_cls) int8 vacant hop neighbours by hop class (a view of the site records)."""
+        return self.rec[:, core.R_NVAC:core.R_NVAC + self.tilt.shape[1]]
+
     @property
     def n_film(self) -> int:
         return int(self.layer_n.sum())

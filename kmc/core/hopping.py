@@ -27,6 +27,14 @@ that changes rates (voltage, boundary tables) sets it to NaN, which by memoryles
 
 State lives in two named tuples: :data:`Static` (tables of the lattice and hop law, read only)
 and :data:`State` (what events change). Field refresh policy: :mod:`kmc.core.field`.
+
+Memory layout (what one event touches, for large films where every touch is a cache miss):
+everything the rate of a site depends on is one 8-byte record ``rec[s]`` (int8 view ``rec``,
+int16 view ``rec16`` of the same buffer): ``code_s`` and ``layer_s`` (int16 words R_CODE,
+R_LAYER), ``occ_s`` (byte R_OCC) and ``nvac[s, :]`` (bytes R_NVAC …), so updating a neighbour
+touches one cache line, not five arrays. A hop's class and vector come from a direction id
+``hop[s, k]`` (uint8/uint16) into the small tables ``dir_cls``/``dir_vec`` (the exact vectors of
+the lattice, so displacements are bit for bit those of a per-hop vector table).
 """
 
 from collections import namedtuple
@@ -36,8 +44,8 @@ from numba import njit
 
 from kmc.core.field import F_VOLTAGE_V, fill_tilt_rows, full_field, update_gaps_of_layer
 from kmc.core.rng import uniform, uniform_pos
-from kmc.core.sumtree import (ARITY, leaf_base, leaf_get, leaf_put, node_update, tree_find, tree_set,
-                              tree_sum_parents, tree_total)
+from kmc.core.sumtree import (_OFF, ARITY, leaf_base, leaf_get, leaf_put, node_mark, prefetch, tree_find, tree_set,
+                              tree_sum_parents, tree_total, update_marked)
 
 # index of the mutable scalars in ``sc`` (float64) and counters in ``cnt`` (int64)
 SC_TIME_S, SC_NEXT_T, SC_K_ESC_HZ = range(3)
@@ -49,71 +57,97 @@ N_CNT = 9
 COUNTER_NAMES = ("events", "n_surface_electrolyte", "hops", "exits", "entries", "field_refreshes", "escapes")
 # why a chunk returned
 STOP_TIME, STOP_EVENTS, STOP_WINDOW, STOP_FROZEN = range(4)
+#: films from this many sites on prefetch the lines an event will touch (smaller ones fit in cache)
+PREFETCH_MIN_SITES = 1 << 15
 
-#: read-only tables: neighbours (int32), hop classes, hop vectors (Å), layers, the hop law
-Static = namedtuple("Static", ["nbr", "cls", "vec", "layer", "layer_ptr", "layer_sites", "env_static",
-                               "base", "dz_classes", "sites_per_layer", "top_sites", "n_static", "tol_count"])
+# site record: int16 words (of ``rec16``) and bytes (of ``rec``)
+R_CODE, R_LAYER = 0, 1  # environment code nocc·n_static + env_static; depth layer
+R_OCC, R_NVAC = 4, 5  # 1 = ion; vacant neighbours by hop class (n_cls bytes)
+
+#: read-only tables: neighbours (int32), direction ids of the hops and their class and vector (Å),
+#: layers, the hop law
+Static = namedtuple("Static", ["nbr", "hop", "dir_cls", "dir_vec", "layer", "layer_ptr", "layer_sites",
+                               "env_static", "base", "dz_classes", "sites_per_layer", "top_sites", "n_static",
+                               "tol_count"])
 #: what events change (arrays, mutated in place)
-State = namedtuple("State", ["occ", "nocc", "nvac", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
+State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
                              "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
                              "top_pos", "bnd_out", "bnd_in", "buf"])
 
 
-@njit(cache=True)
-def set_leaves(buf, n, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt, propagate=True):
-    """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch:
-    it is sorted and overwritten), then, with ``propagate``, their ancestors level by level, each
-    shared ancestor once.
+def record_bytes(n_cls: int) -> int:
+    """Bytes of one site record for n_cls hop classes (a power of two, at least 8)."""
+    w = 8
+    while w < R_NVAC + n_cls:
+        w *= 2
+    return w
 
-    The rate formula is written out here, in the one loop every rate update goes through. The hot
-    helpers take arrays, not the State tuple: binding a tuple of arrays costs a reference count per
-    member at every call, which would dominate the event time."""
-    for i in range(1, n):  # insertion sort: n is small, or the input already sorted
-        v = buf[i]
-        j = i - 1
-        while j >= 0 and buf[j] > v:
-            buf[j + 1] = buf[j]
-            j -= 1
-        buf[j + 1] = v
+
+def new_records(occ, layer, n_cls: int) -> tuple[np.ndarray, np.ndarray]:
+    """Site records (int8 view, int16 view of one buffer) with occupancy and layer set, counts 0."""
+    n = len(occ)
+    rec = np.zeros((n, record_bytes(n_cls)), dtype=np.int8)
+    rec16 = rec.view(np.int16)
+    rec[:, R_OCC] = occ
+    rec16[:, R_LAYER] = layer
+    return rec, rec16
+
+
+def direction_table(hop_vec, hop_class, hop_nbr):
+    """Direction ids of the hops: (hop (n, z) uint8 or uint16, dir_cls (n_dir,) int8, dir_vec
+    (n_dir, 3) float64 Å). Ids number the distinct (vector, class) pairs, compared bit for bit."""
+    n, z = hop_nbr.shape
+    key = np.concatenate([np.ascontiguousarray(hop_vec, dtype=np.float64).reshape(n * z, 3).view(np.uint64),
+                          hop_class.reshape(n * z, 1).astype(np.uint64)], axis=1)
+    key[hop_nbr.reshape(-1) < 0] = 0  # padding: any id will do (never read)
+    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    if len(uniq) > 2 ** 16:
+        raise ValueError(f"{len(uniq)} distinct hop vectors: at most 65536 are supported")
+    dtype = np.uint8 if len(uniq) <= 2 ** 8 else np.uint16
+    dir_vec = np.ascontiguousarray(uniq[:, :3]).view(np.float64).copy()
+    return inv.reshape(n, z).astype(dtype), uniq[:, 3].astype(np.int8), dir_vec
+
+
+@njit(cache=True, inline="always")
+def site_rate(s, rec, rec16, base, tilt):
+    """Total hop rate R_s (Hz) of site s from its record: 0 if vacant or without a vacant neighbour.
+
+    The rate formula is written out here, in the one function every rate update goes through."""
+    if rec[s, R_OCC] == 0:
+        return 0.0
+    ell = rec16[s, R_LAYER]
+    acc = 0.0
+    for c in range(tilt.shape[1]):
+        acc += rec[s, R_NVAC + c] * tilt[ell, c]
+    if acc > 0.0:
+        return base[rec16[s, R_CODE]] * acc
+    return 0.0
+
+
+@njit(cache=True, inline="always")
+def set_leaves(buf, n, tree, rec, rec16, base, tilt, propagate=True):
+    """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch,
+    overwritten), then, with ``propagate``, their ancestors, each once (:func:`update_marked`).
+
+    The hot helpers take arrays, not the State tuple: binding a tuple of arrays costs a reference
+    count per member at every call, which would dominate the event time."""
     lb = leaf_base(tree)
-    n_cls = nvac.shape[1]
     w = 0
-    last = -1
     for i in range(n):
         s = buf[i]
-        if s == last:
-            continue
-        last = s
-        r = 0.0
-        if occ[s]:
-            ell = layer[s]
-            acc = 0.0
-            for c in range(n_cls):
-                acc += nvac[s, c] * tilt[ell, c]
-            if acc > 0.0:
-                r = base[nocc[s] * n_static + env_static[s]] * acc
-        leaf_put(tree, s, r)
-        buf[w] = (lb + s - 1) // ARITY  # parent node (the sorted order carries over to parents)
-        w += 1
-    while propagate and w > 0:
-        nw = 0
-        last = -1
-        for i in range(w):
-            k = buf[i]
-            if k == last:
-                continue
-            last = k
-            node_update(tree, k)
-            if k > 0:
-                buf[nw] = (k - 1) // ARITY
-                nw += 1
-        w = nw
+        leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt))
+        if propagate:
+            p = (lb + s - 1) // ARITY
+            if node_mark(tree, p):
+                buf[w] = p  # w <= i: buf[i] is already read
+                w += 1
+    update_marked(tree, buf, w)
 
 
 @njit(cache=True)
 def _set_around(st, x, m):
     """set_leaves for the first m sites of the scratch buffer (tuple-taking form, for rare paths)."""
-    set_leaves(x.buf, m, x.tree, x.occ, x.nocc, x.nvac, st.layer, st.env_static, st.n_static, st.base, x.tilt)
+    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt)
 
 
 @njit(cache=True)
@@ -156,12 +190,29 @@ def count_neighbours(nbr, cls, occ, nocc, nvac):
 
 
 @njit(cache=True)
+def fill_records(nbr, hop, dir_cls, n_cls, env_static, n_static, rec, rec16):
+    """Set the code and vacant-neighbour counts of every record from the occupancies (O(N))."""
+    for s in range(nbr.shape[0]):
+        nocc = 0
+        for c in range(n_cls):
+            rec[s, R_NVAC + c] = 0
+        for k in range(nbr.shape[1]):
+            t = nbr[s, k]
+            if t < 0:
+                continue
+            if rec[t, R_OCC]:
+                nocc += 1
+            else:
+                rec[s, R_NVAC + dir_cls[hop[s, k]]] += 1
+        rec16[s, R_CODE] = nocc * n_static + env_static[s]
+
+
+@njit(cache=True)
 def rebuild_rates(st, x):
     """Recompute every leaf (hops and boundary) and every parent of the tree (O(N))."""
     x.tree[:] = 0.0
     n = st.nbr.shape[0]
-    set_leaves(np.arange(n), n, x.tree, x.occ, x.nocc, x.nvac, st.layer, st.env_static, st.n_static, st.base,
-               x.tilt, False)
+    set_leaves(np.arange(n), n, x.tree, x.rec, x.rec16, st.base, x.tilt, False)
     tree_sum_parents(x.tree)
     return boundary_leaves(st, x)
 
@@ -176,19 +227,20 @@ def refresh_field(st, x):
     return rebuild_rates(st, x)
 
 
-@njit(cache=True)
-def _flip(s, filled, nbr, cls, nocc, nvac, top_pos, top_perm, cnt):
-    """Update neighbour counts (and the top layer's list) after site s became occupied or vacant."""
-    n_cls = nvac.shape[1]
+@njit(cache=True, inline="always")
+def _flip(s, filled, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt):
+    """Update the neighbours' records (code, vacant counts) and the top layer's list after site s
+    became occupied or vacant (its own occupancy is set by the caller)."""
     d = 1 if filled else -1
+    dcode = d * n_static
     for k in range(nbr.shape[1]):
         u = nbr[s, k]
         if u < 0:
             continue
-        nocc[u] += d
-        nvac[u, n_cls - 1 - cls[s, k]] -= d
-    i = top_pos[s]
-    if i >= 0:  # keep occupied top sites first in top_perm
+        rec16[u, R_CODE] += dcode
+        rec[u, R_NVAC + n_cls - 1 - dir_cls[hop[s, k]]] -= d
+    if rec16[s, R_LAYER] == top:  # keep occupied top sites first in top_perm
+        i = top_pos[s]
         j = cnt[CNT_TOP_OCC] if filled else cnt[CNT_TOP_OCC] - 1
         other = top_perm[j]
         top_perm[j] = s
@@ -198,18 +250,32 @@ def _flip(s, filled, nbr, cls, nocc, nvac, top_pos, top_perm, cnt):
         cnt[CNT_TOP_OCC] += d
 
 
-@njit(cache=True)
-def _gather_around(s, t, nbr, buf):
-    """Put s, t (if >= 0) and their neighbours into buf; returns how many."""
-    m = 0
+@njit(cache=True, inline="always")
+def _prefetch_around(a, nbr, rec, tree, lb):
+    """Prefetch the records, leaves and leaf parents of a's neighbours (the lines an event at a
+    will update), so that their cache misses overlap."""
+    w = rec.shape[1]
+    for k in range(nbr.shape[1]):
+        u = nbr[a, k]
+        if u >= 0:
+            prefetch(rec, u * w)
+            prefetch(tree, _OFF + lb + u)
+            prefetch(tree, _OFF + (lb + u - 1) // ARITY)
+
+
+@njit(cache=True, inline="always")
+def _gather_around(s, t, nbr, rec, buf):
+    """Put s and the occupied neighbours of s and of t (if t >= 0) into buf; returns how many.
+
+    These are the leaves an event at s (and t) can change: a vacant neighbour's rate stays 0."""
+    buf[0] = s
+    m = 1
     for a in (s, t):
         if a < 0:
             continue
-        buf[m] = a
-        m += 1
         for k in range(nbr.shape[1]):
             u = nbr[a, k]
-            if u >= 0:
+            if u >= 0 and rec[u, R_OCC]:
                 buf[m] = u
                 m += 1
     return m
@@ -219,7 +285,7 @@ def _gather_around(s, t, nbr, buf):
 def _boundary_event(st, x, leaf):
     """Escape (leaf n), exit (n+1) or entry (n+2). Returns False if n_el left the table window."""
     n = st.nbr.shape[0]
-    cnt, occ, el = x.cnt, x.occ, x.electrolyte
+    cnt, rec, el = x.cnt, x.rec, x.electrolyte
     if leaf == n:  # a near-surface electrolyte ion escapes into the bulk electrolyte
         n_near = cnt[CNT_ELECTROLYTE]
         i = min(int(uniform(x.rng) * n_near), n_near - 1)
@@ -230,13 +296,16 @@ def _boundary_event(st, x, leaf):
         cnt[CNT_BULK] += 1
         return boundary_leaves(st, x)
     n_occ = cnt[CNT_TOP_OCC]
+    top = x.layer_n.shape[0] - 1
+    n_cls = x.tilt.shape[1]
     if leaf == n + 1:  # exit of an ion from an occupied top site, chosen uniformly
         s = x.top_perm[min(int(uniform(x.rng) * n_occ), n_occ - 1)]
-        occ[s] = 0
+        rec[s, R_OCC] = 0
         el[cnt[CNT_ELECTROLYTE]] = x.ion_at[s]
         cnt[CNT_ELECTROLYTE] += 1
         x.ion_at[s] = -1
-        _flip(s, False, st.nbr, st.cls, x.nocc, x.nvac, x.top_pos, x.top_perm, cnt)
+        _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos, x.top_perm,
+              cnt)
         x.layer_n[st.layer[s]] -= 1
         cnt[CNT_EXITS] += 1
     else:  # entry into a vacant top site, chosen uniformly (last out, first back)
@@ -244,18 +313,18 @@ def _boundary_event(st, x, leaf):
         s = x.top_perm[n_occ + min(int(uniform(x.rng) * n_vac), n_vac - 1)]
         cnt[CNT_ELECTROLYTE] -= 1
         x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
-        occ[s] = 1
-        _flip(s, True, st.nbr, st.cls, x.nocc, x.nvac, x.top_pos, x.top_perm, cnt)
+        rec[s, R_OCC] = 1
+        _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos, x.top_perm,
+              cnt)
         x.layer_n[st.layer[s]] += 1
         cnt[CNT_ENTRIES] += 1
-    _set_around(st, x, _gather_around(s, -1, st.nbr, x.buf))
+    _set_around(st, x, _gather_around(s, -1, st.nbr, rec, x.buf))
     return boundary_leaves(st, x)
 
 
 @njit(cache=True)
 def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate,
-                        tilt, dz_classes, layer_ptr, layer_sites, buf, tree, occ, nocc, nvac, layer, env_static,
-                        n_static, base):
+                        tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base):
     """Field refresh policy after an ion moved from layer ell to ell_t (its local part). Returns
     True if the total resistance drifted beyond tolerance: the caller then rebuilds every rate."""
     top = layer_n.shape[0] - 1
@@ -265,10 +334,9 @@ def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_lay
             if update_gaps_of_layer(m, layer_n, sites_per_layer, field_par, r_gap, fstate):
                 return True
             fill_tilt_rows(tilt, m - 1, m + 1, r_gap, fstate, dz_classes, field_par)
-            for ell_r in range(max(m - 1, 0), min(m + 1, top) + 1):  # layer by layer: each run is sorted,
-                lo, hi = layer_ptr[ell_r], layer_ptr[ell_r + 1]    # so set_leaves' insertion sort is O(n)
-                buf[: hi - lo] = layer_sites[lo:hi]
-                set_leaves(buf, hi - lo, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt)
+            lo, hi = layer_ptr[max(m - 1, 0)], layer_ptr[min(m + 1, top) + 1]
+            buf[: hi - lo] = layer_sites[lo:hi]
+            set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt)
     return False
 
 
@@ -277,15 +345,18 @@ def run_chunk(st, x, t_stop, max_events):
     """Advance the ion system until ``t_stop`` (s), ``max_events``, or until n_el leaves the window
     of the boundary tables. Returns STOP_TIME, STOP_EVENTS, STOP_WINDOW or STOP_FROZEN (no event
     possible: time jumps to t_stop)."""
-    nbr, cls, vec, layer, env_static, base, n_static = st.nbr, st.cls, st.vec, st.layer, st.env_static, st.base, st.n_static
-    occ, nocc, nvac, ion_at, disp, tilt, tree = x.occ, x.nocc, x.nvac, x.ion_at, x.disp, x.tilt, x.tree
+    nbr, hop, dir_cls, dir_vec, base, n_static = st.nbr, st.hop, st.dir_cls, st.dir_vec, st.base, st.n_static
+    rec, rec16, ion_at, disp, tilt, tree = x.rec, x.rec16, x.ion_at, x.disp, x.tilt, x.tree
     sc, cnt, rng, buf, layer_n, top_pos, top_perm = x.sc, x.cnt, x.rng, x.buf, x.layer_n, x.top_pos, x.top_perm
     layer_ref, r_gap, fstate, field_par = x.layer_ref, x.r_gap, x.fstate, x.field_par
     sites_per_layer, dz_classes, layer_ptr, layer_sites = st.sites_per_layer, st.dz_classes, st.layer_ptr, st.layer_sites
     tol_count = st.tol_count
-    n = occ.shape[0]
+    n = rec.shape[0]
+    n_cls = tilt.shape[1]
     n_top = st.top_sites.shape[0]
     top = layer_n.shape[0] - 1
+    lb = leaf_base(tree)
+    big = n >= PREFETCH_MIN_SITES
     n_events = 0
     t_now, t_next = sc[SC_TIME_S], sc[SC_NEXT_T]  # kept in registers, written back on return
     while n_events < max_events:
@@ -310,8 +381,8 @@ def run_chunk(st, x, t_stop, max_events):
             ok = _boundary_event(st, x, s)
             if top_before != cnt[CNT_TOP_OCC] and field_par[F_VOLTAGE_V] != 0.0:
                 if _after_layer_change(top, top, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap,
-                                       fstate, tilt, dz_classes, layer_ptr, layer_sites, buf, tree, occ, nocc,
-                                       nvac, layer, env_static, n_static, base):
+                                       fstate, tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16,
+                                       base):
                     refresh_field(st, x)
             if not ok:
                 sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
@@ -319,40 +390,45 @@ def run_chunk(st, x, t_stop, max_events):
             continue
 
         # a hop: pick the vacant neighbour with weight tilt[ell, class]
-        ell = layer[s]
-        u = uniform(rng) * leaf_get(tree, s) / base[nocc[s] * n_static + env_static[s]]
+        ion = ion_at[s]
+        if big:
+            prefetch(disp, 3 * ion)
+            _prefetch_around(s, nbr, rec, tree, lb)
+        ell = rec16[s, R_LAYER]
+        u = uniform(rng) * leaf_get(tree, s) / base[rec16[s, R_CODE]]
         k_pick = -1
         for k in range(nbr.shape[1]):
             t = nbr[s, k]
-            if t >= 0 and occ[t] == 0:
+            if t >= 0 and rec[t, R_OCC] == 0:
                 k_pick = k
-                u -= tilt[ell, cls[s, k]]
+                u -= tilt[ell, dir_cls[hop[s, k]]]
                 if u < 0.0:
                     break
         t = np.int64(nbr[s, k_pick])
-        occ[s] = 0
-        occ[t] = 1
-        ion = ion_at[s]
+        if big:
+            _prefetch_around(t, nbr, rec, tree, lb)
+        h = hop[s, k_pick]
+        rec[s, R_OCC] = 0
+        rec[t, R_OCC] = 1
         ion_at[t] = ion
         ion_at[s] = -1
         for d in range(3):
-            disp[ion, d] += vec[s, k_pick, d]
-        _flip(s, False, nbr, cls, nocc, nvac, top_pos, top_perm, cnt)
-        _flip(t, True, nbr, cls, nocc, nvac, top_pos, top_perm, cnt)
+            disp[ion, d] += dir_vec[h, d]
+        _flip(s, False, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt)
+        _flip(t, True, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt)
         cnt[CNT_HOPS] += 1
-        ell_t = layer[t]
+        ell_t = rec16[t, R_LAYER]
         if ell_t != ell:
             layer_n[ell] -= 1
             layer_n[ell_t] += 1
             if field_par[F_VOLTAGE_V] != 0.0 and _after_layer_change(
                     ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate, tilt,
-                    dz_classes, layer_ptr, layer_sites, buf, tree, occ, nocc, nvac, layer, env_static, n_static,
-                    base):
+                    dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base):
                 refresh_field(st, x)  # every leaf rebuilt, the boundary leaves too
                 continue
             if ell == top or ell_t == top:  # the top layer's occupancy changed: exit/entry totals
                 set_boundary_leaves(n, n_top, tree, cnt, sc, x.bnd_out, x.bnd_in)
-        m = _gather_around(s, t, nbr, buf)
-        set_leaves(buf, m, tree, occ, nocc, nvac, layer, env_static, n_static, base, tilt)
+        m = _gather_around(s, t, nbr, rec, buf)
+        set_leaves(buf, m, tree, rec, rec16, base, tilt)
     sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
     return STOP_EVENTS

@@ -6,10 +6,19 @@ node fill one aligned 64-byte cache line. A descent reads one line per level (7 
 sites, against 20 scattered reads in a binary tree), and a leaf update rewrites one parent per
 level from its eight children. Parents are always recomputed from their children (never updated
 by differences), so no rounding drift accumulates. ``tree_total`` is the sum of every leaf.
+
+Batched updates (many leaves per event): write the leaves, mark each parent once with
+:func:`node_mark` (a NaN in the node itself, which is about to be recomputed: no extra array and
+no extra cache line), then :func:`update_marked` recomputes the marked nodes level by level. Every
+leaf sits on the same level (the tree is complete), so a node is always recomputed after all its
+changed children, whatever the order of the leaves; the result equals :func:`tree_sum_parents`.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import config, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 ARITY = 8
 _OFF = 7  # storage offset: node k lives at tree[k + _OFF]
@@ -20,6 +29,35 @@ def new_tree(n_leaves: int) -> np.ndarray:
     while p < max(n_leaves, 1):
         p *= ARITY
     return np.zeros(_OFF + (ARITY * p - 1) // (ARITY - 1))
+
+
+def _prefetch_py(arr, i):
+    """Pure-Python stand-in (NUMBA_DISABLE_JIT=1): a hint only, nothing to do."""
+
+
+@intrinsic
+def _prefetch_intrinsic(typingctx, arr, i):
+    """Emit ``llvm.prefetch`` (read, keep in all cache levels) for element i of a C-contiguous array
+    (i: flat index). A hint: no effect on results, never faults."""
+    if not isinstance(arr, types.Array) or not isinstance(i, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty, idxty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = builder.gep(ary.data, [context.cast(builder, args[1], idxty, types.intp)])
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, cgutils.voidptr_t), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, i), codegen
+
+
+#: ``prefetch(arr, flat_index)``: ask for the cache line of an element ahead of its use, so the
+#: misses of one event overlap instead of following each other (large films: memory latency)
+prefetch = _prefetch_py if config.DISABLE_JIT else _prefetch_intrinsic
 
 
 @njit(cache=True, inline="always")
@@ -54,6 +92,33 @@ def node_update(tree, k):
         (tree[c + 4] + tree[c + 5] + tree[c + 6] + tree[c + 7])
 
 
+@njit(cache=True, inline="always")
+def node_mark(tree, k):
+    """Mark node k as to be recomputed; True the first time (until it is recomputed)."""
+    v = tree[_OFF + k]
+    if v != v:
+        return False
+    tree[_OFF + k] = np.nan
+    return True
+
+
+@njit(cache=True, inline="always")
+def update_marked(tree, nodes, w):
+    """Recompute the marked nodes ``nodes[:w]`` (all on one level, each listed once) and then their
+    ancestors, each once, level by level up to the root. ``nodes`` is overwritten (scratch)."""
+    while w > 0:
+        nw = 0
+        for i in range(w):
+            k = nodes[i]
+            node_update(tree, k)
+            if k > 0:
+                p = (k - 1) // ARITY
+                if node_mark(tree, p):
+                    nodes[nw] = p
+                    nw += 1
+        w = nw
+
+
 @njit(cache=True)
 def tree_set(tree, i, value):
     """Set leaf i and recompute its ancestors."""
@@ -79,7 +144,7 @@ def tree_rebuild(tree, leaves):
     tree_sum_parents(tree)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def tree_find(tree, u):
     """Leaf index i such that the prefix sum of leaves < i is <= u < that plus leaf i.
 

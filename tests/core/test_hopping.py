@@ -222,3 +222,11 @@ def test_site_order_changes_the_random_stream_not_the_statistics(order):
         f.append(correlation_factor(ions.disp, ions.counters()["hops"], A / np.sqrt(2)))
     sem = np.std(f, ddof=1) / np.sqrt(len(f))
     assert abs(np.mean(f) - CORRELATION_FACTOR_VACANCY["fcc"]) < 3.5 * sem + 0.01, (np.mean(f), sem)
+
+
+def test_direction_table_gives_the_exact_hop_vectors_and_classes():
+    lat = RocksaltFilm(thickness_nm=2.0, cells_xy=(2, 2)).build(3)
+    hop, dir_cls, dir_vec = core.direction_table(lat.hop_vec, lat.hop_class, lat.hop_nbr)
+    real = lat.hop_nbr >= 0
+    assert np.array_equal(dir_vec[hop][real].view(np.uint64), lat.hop_vec[real].view(np.uint64))
+    assert np.array_equal(dir_cls[hop][real], lat.hop_class[real])
