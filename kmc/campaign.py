@@ -84,6 +84,9 @@ class Campaign:
     replicas: int
     points: list[dict]
     fixed: dict = field(default_factory=dict)
+    #: the base protocol as read when the campaign file was parsed: every replica runs this, even if
+    #: the file changes on disk while the campaign runs (base_sha256 is its hash)
+    base_data: dict = field(default_factory=dict)
     title: str = ""
     description: str = ""
     source: str = "<dict>"
@@ -97,8 +100,9 @@ class Campaign:
         return {**self.fixed, **self.points[point]}
 
     def config(self, point: int) -> cfg.RunConfig:
-        """The run config of a point (raises ConfigError for a bad parameter combination)."""
-        return cfg.load(str(self.base_path), self.overrides(point))
+        """The run config of a point (raises ConfigError for a bad parameter combination), from the
+        base protocol as it was read with the campaign file."""
+        return cfg.from_dict(cfg.apply_overrides(self.base_data, self.overrides(point)), source=str(self.base_path))
 
     def canonical(self) -> dict:
         """What the results depend on; stored with the results to detect a changed file."""
@@ -180,15 +184,17 @@ def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> C
         if key in seen:
             raise ConfigError(f"points[{i}]", point, f"same as point {seen[key]}; each point must be distinct")
         seen[key] = i
+    camp = Campaign(base=base, base_path=base_path, base_sha256=_sha256(base_data), seed=seed,
+                    replicas=replicas, points=points, fixed=fixed, base_data=base_data,
+                    title=str(data.get("title", Path(source).stem)), description=str(data.get("description", "")),
+                    source=source)
     for i, point in enumerate(points):  # every point's protocol must load: unknown keys, bad values
         try:
-            cfg.from_dict(cfg.apply_overrides(base_data, {**fixed, **point}), source=str(base_path))
+            camp.config(i)
         except ConfigError as exc:
             what = ", ".join(f"{k} = {v!r}" for k, v in point.items()) or "the [set] table"
             raise ConfigError(f"points[{i}]", cfg.MISSING, f"({what}) {exc}") from None
-    return Campaign(base=base, base_path=base_path, base_sha256=_sha256(base_data), seed=seed,
-                    replicas=replicas, points=points, fixed=fixed, title=str(data.get("title", Path(source).stem)),
-                    description=str(data.get("description", "")), source=source)
+    return camp
 
 
 # --- running ----------------------------------------------------------------------------------

@@ -331,3 +331,19 @@ def test_every_replica_opens_as_a_dataset(finished):
     groups = run_groups(out)
     assert groups == [f"points/{p}/replicas/{r}" for p in range(c.n_points) for r in range(c.replicas)]
     assert open_run(out, groups[-1]).sizes["frame"] == zarr.open_group(str(out), mode="r")[groups[-1]].attrs["frames_written"]
+
+
+def test_replicas_run_the_base_protocol_as_read_when_the_campaign_was_loaded(tmp_path):
+    """Editing the base protocol while a campaign runs must not change the replicas still to run
+    (a resumed campaign sees the change through base_sha256 instead)."""
+    import shutil
+
+    from kmc.config import find_protocol
+
+    base = tmp_path / "base.toml"
+    shutil.copy(find_protocol("quick"), base)
+    camp = cp.from_dict({"base": str(base), "replicas": 1, "grid": {"hops.barrier_ev": [0.72, 0.75]}})
+    before = camp.config(1).resolved()
+    base.write_text(base.read_text().replace("cells_xy = [3, 3]", "cells_xy = [5, 5]", 1))
+    assert camp.config(1).resolved() == before
+    assert cp.from_dict({"base": str(base), "replicas": 1}).base_sha256 != camp.base_sha256
