@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from kmc import config as cfg
-from kmc.config import ConfigError, bundled_files, find_bundled, read_toml
+from kmc.config import ConfigError, find_bundled, read_toml
 
 CAMPAIGN_KEYS = ("title", "description", "base", "replicas", "seed", "set", "grid", "points")
 
@@ -116,11 +116,6 @@ class Campaign:
         return {"title": self.title, "description": self.description, "source": self.source,
                 "base": self.base, "base_source": str(self.base_path), **self.canonical(),
                 "fingerprint": self.fingerprint()}
-
-
-def bundled_campaigns() -> dict[str, Path]:
-    """Example campaigns shipped with mikmc (runs/campaigns/): name -> file."""
-    return bundled_files("campaigns")
 
 
 def find_campaign(name_or_path) -> Path:

@@ -100,9 +100,8 @@ class IonSystem:
         hop, dir_cls, dir_vec = core.direction_table(lattice.hop_vec, lattice.hop_class, lattice.hop_nbr)
         nbr = np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32)
         env_static = tables.env_static.astype(np.int16)
-        self.rec, _ = core.new_records(occ, lattice.layer, len(dz))
-        self.rec16 = self.rec.view(np.int16)
-        core.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, self.rec16)
+        self.rec, rec16 = core.new_records(occ, lattice.layer, len(dz))
+        core.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, rec16)
         self.sites_per_layer = lattice.sites_per_layer.astype(np.float64)
         self.layer_n = np.bincount(lattice.layer, weights=occ, minlength=lattice.n_layers).astype(np.int64)
         self.layer_ref = self.layer_n.copy()
@@ -141,7 +140,8 @@ class IonSystem:
         self.set_voltage(0.0)
 
     def _pack(self) -> None:
-        """The named tuple of mutable arrays the jitted core takes (rebuilt after a state reload)."""
+        """The named tuple of mutable arrays the jitted core takes (rebuilt after a state reload);
+        ``rec16`` is derived here, the int16 view of the records."""
         self.rec16 = self.rec.view(np.int16)
         self.x = core.State(**{name: getattr(self, name) for name in core.State._fields})
 

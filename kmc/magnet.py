@@ -193,7 +193,7 @@ class Magnet:
         self.members, self.ptr, self.wraps = core.exchange_clusters(self.active, self.nbr, self.jb, self.bvec)
         self.mu = np.where(ferro, self.tables.moment_mub[np.arange(self.n_host), self.phase], 0.0)
         self.ks = self.model.k_phase_ev[self.phase].astype(np.float64)
-        self.kb = np.where(ferro, self.tables.anisotropy_ev[self.phase], 0.0)  # Ising reversal barrier
+        self.kb = np.where(ferro, self.tables.anisotropy_ev[self.phase], 0.0)  # Néel–Brown: E_K = Σ kb
         self._initialised = True
         self.set_field(self.field_oe)
         return len(gained), len(lost)

@@ -31,7 +31,7 @@ from kmc.barriers import datafile
 from kmc.barriers.datafile import BarrierRow
 from kmc.barriers.environments import Environment, code_label, enumerate_environments, sample_snapshots
 from kmc.barriers.neb import CalculatorSpec, NebSettings, Structure, run_neb
-from kmc.config import ConfigError, bundled_files, check_number, find_bundled, read_toml
+from kmc.config import ConfigError, check_number, find_bundled, read_toml
 
 TOP_KEYS = ("title", "description", "structure", "calculator", "neb", "environments")
 ENUM_KEYS = ("n_occ", "n_co", "per_code", "seed")
@@ -77,11 +77,6 @@ class BarriersConfig:
             for e in envs:
                 out.setdefault(e)
         return list(out)
-
-
-def bundled_configs() -> dict[str, Path]:
-    """NEB configs shipped with mikmc (runs/barriers/): name -> file."""
-    return bundled_files("barriers")
 
 
 def find_config(name_or_path) -> Path:
