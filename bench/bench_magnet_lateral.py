@@ -97,16 +97,20 @@ def stability_threshold(t_s: float = 3600.0, temperature_k: float = 300.0) -> st
     from kmc.lattices.rocksalt_film import RocksaltFilm
     from kmc.magnet import MagnetParams
     from kmc.plugins.phases.coordination import METAL, CoordinationPhases
-    from kmc.units import K_B_EV
+    from kmc.units import K_B_EV, MU_B_EV_PER_T, TESLA_PER_OE
 
     lat = RocksaltFilm(thickness_nm=2.0, cells_xy=(2, 2)).build(0)
-    k_site = CoordinationPhases().build(lat).anisotropy_ev[METAL]
+    tables = CoordinationPhases().build(lat)
+    k_site = tables.anisotropy_ev[METAL]
     f0 = MagnetParams().attempt_frequency_hz
     need = K_B_EV * temperature_k * math.log(f0 * t_s)
     n = need / k_site
     site_nm3 = lat.volume_cm3 * 1e21 / len(lat.host)
     d_nm = (6 * n * site_nm3 / math.pi) ** (1 / 3)
-    return (f"With the default parameters a finite CoFe cluster keeps its direction for {t_s / 3600:g} h at "
+    mu_mub = float(tables.moment_mub[:, METAL].mean())
+    h_k_oe = 2 * k_site / (mu_mub * MU_B_EV_PER_T) / TESLA_PER_OE
+    return (f"Anisotropy field of a CoFe layer spanning the cell, H_K = 2K_site/μ = {h_k_oe:.0f} Oe. "
+            f"With the default parameters a finite CoFe cluster keeps its direction for {t_s / 3600:g} h at "
             f"{temperature_k:g} K only if E_B = N·K_site ≥ kT·ln(f₀t) = {need:.3f} eV, i.e. N ≥ {n:.2g} metal sites "
             f"(K_site = {k_site:.3g} eV), a sphere {d_nm:.0f} nm across.")
 

@@ -46,7 +46,7 @@ site of the simulated lattice (the volume M is normalised by).
 These are textbook magnitudes, uncertain by a factor of about two; within the lateral sizes the
 model can afford every finite cluster is superparamagnetic for any K in 10³–10⁵ J/m³
 (docs/magnetism.md shows the sensitivity), and a layer spanning the cell reverses only above its
-anisotropy field 2K/M_s (≈ 80 Oe for CoFe).
+anisotropy field 2K/M_s (docs/magnetism.md gives its value, computed).
 """
 
 from __future__ import annotations
