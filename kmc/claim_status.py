@@ -14,10 +14,11 @@ numbers, with the thresholds written next to each test below.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from kmc.stats import mean_se
 
 #: Table 1 agreement asked for by the paper issue: every ΔM_S within this relative difference
 TABLE1_TOLERANCE = 0.25
@@ -56,8 +57,7 @@ CLAIMS = (
 
 
 def _mean(values) -> float:
-    v = [x for x in values if x is not None and math.isfinite(x)]
-    return float(np.mean(v)) if v else math.nan
+    return mean_se(values)[0]
 
 
 def _by_state(results) -> dict:

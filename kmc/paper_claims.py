@@ -11,7 +11,11 @@ segment 1 at 0 V (relaxation), then −25 V / 0 V cycles (at zero field, or unde
   (> 1: M_R after cycling exceeds M_S at the end of field-on gating);
 - claim 5: ``thirds`` (N fraction of the bottom/middle/top third at the end of gating) and
   ``saturation`` (near-surface electrolyte N / its capacity at the end of gating);
-- claim 6: ``slopes`` (dM_S/dt over consecutive 4 min blocks of the gating).
+- claim 6: ``slopes`` (dM_S/dt over consecutive 4 min blocks of the gating);
+- what the cycles add (Table 1's ΔM_S and its mechanism): ``ms_min`` (minimum of M_S from the end of
+  the relaxation on, ΔM_S's baseline), ``ms_final``, ``dn_cycles`` (N that left the film between that
+  minimum and the end, % of the film's initial N), ``dms_per_dn`` (ΔM_S per % of N extracted,
+  emu/cm³ per %) and ``fill_at_min`` (near-surface electrolyte N / its capacity at the minimum).
 """
 
 from __future__ import annotations
@@ -21,6 +25,13 @@ import math
 import numpy as np
 
 from kmc.summary import depth_thirds, segment_end_frames
+
+#: seed paper, Table 1 (emu/cm³ and %)
+PAPER_TABLE1 = {
+    "low": {"dMS": 241.00, "dMR": {"3min": 98.10, "1h": 67.81}, "ratio": {"3min": 40.7, "1h": 28.1}},
+    "mid": {"dMS": 189.88, "dMR": {"3min": 139.65, "1h": 25.94}, "ratio": {"3min": 73.5, "1h": 13.7}},
+    "high": {"dMS": 285.31, "dMR": {"3min": 215.52, "1h": 137.41}, "ratio": {"3min": 75.5, "1h": 48.2}},
+}
 
 #: length of the blocks over which the gating slope dM_S/dt is measured (s)
 SLOPE_BLOCK_S = 240.0
@@ -42,6 +53,9 @@ def claim_numbers(data: dict, attrs: dict) -> dict:
     boundary = (attrs.get("config") or {}).get("boundary") or {}
     capacity = boundary.get("solubility_per_nm2", math.nan) * (attrs.get("film") or {}).get("area_nm2", math.nan)
     mr_final = float(m[-1]) if field[-1] == 0 else math.nan
+    low = relax + int(np.argmin(ms[relax:]))                 # the frame ΔM_S is measured from
+    n_film = np.asarray(data["n_film"], float)
+    dn = 100.0 * float(n_film[low] - n_film[-1]) / n_film[0] if n_film[0] else math.nan
     return {
         "gate_ms": float(ms[gate]),
         "relax_pct": float(100.0 * (ms[relax] - ms[gate]) / ms[gate]) if ms[gate] else math.nan,
@@ -52,4 +66,34 @@ def claim_numbers(data: dict, attrs: dict) -> dict:
         "thirds": depth_thirds(np.asarray(data["n_profile"], float)[gate]),
         "saturation": float(data["n_surface_electrolyte"][gate]) / capacity if capacity else math.nan,
         "slopes": (np.diff(ms_at) / (SLOPE_BLOCK_S / 60.0)).tolist(),
+        "ms_min": float(ms[low]),
+        "ms_final": float(ms[-1]),
+        "dn_cycles": dn,
+        "dms_per_dn": float(ms[-1] - ms[low]) / dn if dn > 0 else math.nan,
+        "fill_at_min": float(data["n_surface_electrolyte"][low]) / capacity if capacity else math.nan,
     }
+
+
+#: depth resolution of the profiles kept in a paper result (nm)
+PROFILE_BIN_NM = 2.5
+
+
+def depth_profiles(data: dict, attrs: dict, phase_names) -> dict:
+    """N occupancy and metallic (CoFe) fraction vs depth at the end of gating, at ΔM_S's baseline (the
+    M_S minimum after the relaxation) and at the end, averaged over slices of ~PROFILE_BIN_NM.
+
+    Layer 0 is the bottom (electrode side); ``z_nm`` is the slice centre above it."""
+    ends = segment_end_frames(np.asarray(data["segment"]))
+    if len(ends) < 3 or "phase_profile" not in data:
+        return {}
+    ms = np.asarray(data["saturation_magnetization"], float)
+    frames = {"gate_end": ends[0], "ms_min": ends[1] + int(np.argmin(ms[ends[1]:])), "final": len(ms) - 1}
+    thickness = float((attrs.get("film") or {}).get("thickness_nm", math.nan))
+    n_prof = np.asarray(data["n_profile"], float)
+    cofe = np.asarray(data["phase_profile"], float)[..., list(phase_names).index("CoFe")]
+    n_bins = max(1, round(thickness / PROFILE_BIN_NM)) if math.isfinite(thickness) else 10
+    out = {"z_nm": ((np.arange(n_bins) + 0.5) * thickness / n_bins).tolist()}
+    for name, prof in (("n", n_prof), ("cofe", cofe)):
+        for when, i in frames.items():
+            out[f"{name}_{when}"] = [float(b.mean()) for b in np.array_split(prof[i], n_bins)]
+    return out

@@ -22,16 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from kmc.claim_status import status_markdown
-from kmc.paper_claims import claim_numbers
+from kmc.stats import mean_se as _mean_se
+from kmc.paper_claims import PAPER_TABLE1, claim_numbers, depth_profiles
+from kmc.paper_result import fingerprint, summarize, write
 from kmc.protocol import parse_duration_s
 from kmc.summary import segment_end_frames
 
-#: seed paper, Table 1 (emu/cm³ and %)
-PAPER_TABLE1 = {
-    "low": {"dMS": 241.00, "dMR": {"3min": 98.10, "1h": 67.81}, "ratio": {"3min": 40.7, "1h": 28.1}},
-    "mid": {"dMS": 189.88, "dMR": {"3min": 139.65, "1h": 25.94}, "ratio": {"3min": 73.5, "1h": 13.7}},
-    "high": {"dMS": 285.31, "dMR": {"3min": 215.52, "1h": 137.41}, "ratio": {"3min": 75.5, "1h": 48.2}},
-}
 STATE_NAMES = {"low": "Low M", "mid": "Mid M", "high": "High M"}
 #: seed paper: VSM electromagnet at 10 kOe vs gating at remanence. The paper prints
 #: "(104 V × 6.5 A)/(25 V × 10⁻⁵ A) = 2.7 × 10⁶": 104 V × 6.5 A = 676 W.
@@ -118,6 +114,8 @@ class RunResult:
     current: dict = field(default_factory=dict)
     replicas: list = field(default_factory=list)   # table1 dicts of campaign replicas
     claims: list = field(default_factory=list)     # kmc.paper_claims numbers of each replica (or of the run)
+    profiles: list = field(default_factory=list)   # kmc.paper_claims.depth_profiles of each replica
+    fingerprint: str = ""                          # kmc.paper_result.fingerprint of the run groups
 
 
 def _runs_in(path: Path):
@@ -154,15 +152,11 @@ def load(path) -> list[RunResult]:
         frames = [(read_frames(g), dict(g.attrs)) for g in replicas] or [(data, attrs)]
         res.replicas = [table1(d) for d, _ in frames] if replicas else []
         res.claims = [claim_numbers(d, a) for d, a in frames]
+        names = group["phase_profile"].attrs.get("phase_names", []) if "phase_profile" in group else []
+        res.profiles = [depth_profiles(d, a, names) if "CoFe" in names else {} for d, a in frames]
+        res.fingerprint = fingerprint(replicas or [group])
         out.append(res)
     return out
-
-
-def _mean_se(values):
-    v = np.array([x for x in values if math.isfinite(x)])
-    if len(v) == 0:
-        return math.nan, math.nan
-    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else math.nan
 
 
 def _f(x, fmt="{:.2f}"):
@@ -365,6 +359,7 @@ def build_report(stores, out_dir) -> Path:
         md.append("")
     path = out / "report.md"
     path.write_text("\n".join(md) + "\n")
+    write(summarize(results), out / "result.json")
     return path
 
 

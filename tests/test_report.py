@@ -54,6 +54,14 @@ def test_report_from_short_run(short_run, tmp_path):
             files = list(out.glob(f"*_{stem}.{ext}"))
             assert files and files[0].stat().st_size > 1000
             assert f"{files[0].stem}.png" in md
+    # the machine-readable result: every Table 1 value with its SE, fingerprint, config, version
+    from kmc.paper_result import read
+
+    result = read(out / "result.json")
+    run = result["runs"][0]
+    assert set(run["table1"]) == {"dMS", "dMR", "ratio"} and set(run["table1"]["dMS"]) == {"mean", "se"}
+    assert len(run["fingerprint"]) == 16 and run["config"]["lattice"] and result["mikmc_version"]
+    assert [c["number"] for c in result["claims"]] == list(range(1, 8))
 
 
 def test_incomplete_store_flagged(short_run, tmp_path):
@@ -80,23 +88,28 @@ def test_claim_numbers_of_a_constructed_run():
     m = np.array([0, 10, 20, 40, 60, 54, 50, 45, 75.0])
     prof = np.tile(np.linspace(0.1, 0.9, 9), (9, 1))
     data = {"time": t, "segment": seg, "voltage": volts, "field": field, "saturation_magnetization": ms,
-            "magnetization": m, "n_profile": prof, "n_surface_electrolyte": np.full(9, 30)}
+            "magnetization": m, "n_profile": prof, "n_surface_electrolyte": np.arange(25, 34),
+            "n_film": np.array([1000, 990, 980, 970, 960, 965, 950, 955, 940])}
     attrs = {"config": {"boundary": {"solubility_per_nm2": 50.0}}, "film": {"area_nm2": 1.2}}
     c = claim_numbers(data, attrs)
     assert c["gate_ms"] == 60 and c["relax_pct"] == pytest.approx(-10.0)
     assert c["cycle_relax_lowers"] == 1.0 and c["potentiation"] == pytest.approx(66.0)
     assert c["mr_final"] == 75 and c["mr_over_gate_ms"] == pytest.approx(1.25)
-    assert c["thirds"] == pytest.approx((0.2, 0.5, 0.8)) and c["saturation"] == pytest.approx(0.5)
+    assert c["thirds"] == pytest.approx((0.2, 0.5, 0.8)) and c["saturation"] == pytest.approx(29 / 60)
     assert c["slopes"] == pytest.approx([20 / 4, 40 / 4])       # M_S 0 -> 20 -> 60 over two 4 min blocks
+    # what the cycles add: baseline = M_S minimum from the end of the relaxation on (frame 5)
+    assert c["ms_min"] == 54 and c["ms_final"] == 120
+    assert c["dn_cycles"] == pytest.approx(100 * (965 - 940) / 1000)     # % of the film's initial N
+    assert c["dms_per_dn"] == pytest.approx(66 / 2.5) and c["fill_at_min"] == pytest.approx(30 / 60)
 
 
 def test_paper_doc_regenerates_only_the_marked_blocks(short_run, tmp_path):
-    from kmc.paper_doc import update
+    from kmc.paper_doc import load, update
 
     doc = tmp_path / "paper.md"
     doc.write_text("# page\nprose 12.5 stays\n<!-- generated:table1 -->\nold 999\n<!-- /generated:table1 -->\n"
                    "<!-- generated:status -->\n<!-- /generated:status -->\ntail\n")
-    assert update(doc, [short_run]) == ["table1", "status"]
+    assert update(doc, load([short_run])) == ["table1", "status"]
     text = doc.read_text()
     assert "old 999" not in text and "| run | state |" in text and "| # | claim |" in text
     assert text.startswith("# page\nprose 12.5 stays\n") and text.endswith("tail\n")

@@ -1,0 +1,80 @@
+"""docs/paper.md is generated from the committed result, and what its prose says holds in that result."""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kmc import paper_result
+from kmc.paper_doc import blocks, fit_targets, update
+from kmc.stats import mean_se
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "paper.md"
+RESULT = ROOT / "docs" / "data" / "paper_result.json"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return paper_result.read(RESULT)
+
+
+def test_committed_page_matches_committed_result(result):
+    text = DOC.read_text()
+    for name, body in blocks(result).items():
+        m = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->", text, re.S)
+        assert m, f"docs/paper.md has no generated:{name} block"
+        assert m.group(1) == body, f"docs/paper.md block {name!r} differs from docs/data/paper_result.json: " \
+                                   "run python -m kmc.paper_doc docs/data/paper_result.json"
+
+
+def test_a_changed_result_is_caught(result, tmp_path):
+    """The check above can fail: one changed replica value changes the generated page."""
+    doc = tmp_path / "paper.md"
+    doc.write_text(DOC.read_text())
+    changed = json.loads(json.dumps(result))
+    changed["runs"][0]["table1"]["dMS"]["mean"] += 1.0
+    update(doc, changed)
+    assert doc.read_text() != DOC.read_text()
+
+
+def test_fit_targets_are_read_from_the_calibration_that_set_the_defaults():
+    assert fit_targets() == {("low", "3min", "dMS"), ("mid", "3min", "dMS"), ("high", "3min", "dMS")}
+
+
+def test_result_round_trip_and_refusals(result, tmp_path):
+    path = paper_result.write(result, tmp_path / "r.json")
+    assert paper_result.read(path) == result
+    (tmp_path / "bad.json").write_text('{"schema": "other"}')
+    with pytest.raises(ValueError, match="not a mikmc paper result"):
+        paper_result.read(tmp_path / "bad.json")
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(ValueError, match="broken.json"):
+        paper_result.read(tmp_path / "broken.json")
+
+
+def _per_state(result, key, relax="field-on"):
+    out = {}
+    for r in result["runs"]:
+        if r["relax"] == relax:
+            out[r["state"]] = mean_se([c.get(key) for c in r["replicas"]["claims"] if c])
+    return out
+
+
+def test_the_prose_of_the_mechanism_section_holds_in_the_result(result):
+    """docs/paper.md says: moment per N extracted is lowest for High M and within a narrow band;
+    ΔM_S falls with the electrolyte's fill; the cycles bring the final M_S of the states closer than
+    their baselines. If a regenerated result says otherwise, the prose must change."""
+    per_n = _per_state(result, "dms_per_dn")
+    assert per_n["high"][0] == min(v[0] for v in per_n.values())
+    assert max(v[0] for v in per_n.values()) < 1.5 * min(v[0] for v in per_n.values())
+    pts = np.array([(mean_se([c.get("fill_at_min") for c in r["replicas"]["claims"] if c])[0],
+                     r["table1"]["dMS"]["mean"]) for r in result["runs"]])
+    assert np.corrcoef(pts.T)[0, 1] < -0.8
+    final, base = _per_state(result, "ms_final"), _per_state(result, "ms_min")
+    spread = lambda d: max(v[0] for v in d.values()) / min(v[0] for v in d.values())  # noqa: E731
+    assert spread(final) < spread(base)
+    assert all(math.isfinite(v[0]) for v in final.values())
