@@ -62,6 +62,7 @@ def heldout_markdown(result: dict, targets=None) -> str:
     held = []
     for s in STATES:
         for key, relax, paper_value in (("dMS", "3min", paper[s]["dMS"]), ("dMS", "field-on", paper[s]["dMS"]),
+                                        ("dMH", "field-on", paper[s]["dMS"]),
                                         ("dMR", "3min", paper[s]["dMR"]["3min"]), ("ratio", "3min", paper[s]["ratio"]["3min"]),
                                         ("dMS", "1h", paper[s]["dMS"]), ("dMR", "1h", paper[s]["dMR"]["1h"]),
                                         ("ratio", "1h", paper[s]["ratio"]["1h"])):
@@ -74,7 +75,7 @@ def heldout_markdown(result: dict, targets=None) -> str:
             if role == "held out":
                 held.append(ok)
             unit = " %" if key == "ratio" else ""
-            label = {"dMS": "ΔM_S", "dMR": "ΔM_R", "ratio": "ΔM_R/ΔM_S"}[key]
+            label = {"dMS": "ΔM_S", "dMR": "ΔM_R", "ratio": "ΔM_R/ΔM_S", "dMH": "ΔM at 10 kOe (VSM)"}[key]
             diff = f"{100 * (mean / paper_value - 1):+.0f} %" if mean is not None else "n/a"
             rows.append(f"| {STATE_NAMES[s]} | {label} | {relax} | {role} | {_pm(mean, se)}{unit} | "
                         f"{paper_value:.0f}{unit} | {diff} | {'yes' if ok else 'no'} |")

@@ -9,7 +9,7 @@ when the page and the result disagree. Layout (NaN written as null)::
      "claims": [{number, text, provenance, basis, verdict, status}],
      "runs": [{"name", "state", "relax", "complete", "n_replicas", "cells_xy", "fingerprint",
                "config",                      # the resolved configuration of the first replica
-               "table1": {"dMS": {"mean", "se"}, "dMR": …, "ratio": …},
+               "table1": {"dMS": {"mean", "se"}, "dMR": …, "ratio": …, "dMH": …},
                "replicas": {"table1": [...], "claims": [...]},   # per replica, what the means come from
                "profiles": {...}}]}           # replica-mean depth profiles (kmc.paper_claims.depth_profiles)
 
@@ -32,7 +32,7 @@ from kmc.paper_claims import PAPER_TABLE1
 from kmc.stats import mean_se
 
 SCHEMA = "mikmc-paper-result/1"
-TABLE1_KEYS = ("dMS", "dMR", "ratio")
+TABLE1_KEYS = ("dMS", "dMR", "ratio", "dMH")
 
 
 @dataclass

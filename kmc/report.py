@@ -5,7 +5,10 @@ Table 1 quantities of one run (paper protocols ``runs/paper/{low,mid,high}_m_{3m
 - ΔM_S: final ``saturation_magnetization`` minus its minimum from the end of the first relaxation
   segment on (the moment left after relaxation, before the zero-field cycles);
 - ΔM_R: the same for ``magnetization`` over zero-field frames (remanence);
-- ΔM_R/ΔM_S.
+- ΔM_R/ΔM_S;
+- ΔM_H: for field-on cycles, the same for ``magnetization`` under the field: the moment a VSM
+  measures at 10 kOe, which the paper calls M_S (``saturation_magnetization`` counts every
+  ferromagnetic moment as aligned, which small superparamagnetic clusters are not at 10 kOe).
 
 The state (Low/Mid/High M, 3 min or 1 h relaxation) is taken from the store's ``source`` (file
 name) or, failing that, its ``title``. Campaign stores (``points/<p>/replicas/<r>``) give replica
@@ -67,8 +70,8 @@ def identify_state(attrs: dict) -> tuple[str | None, str | None]:
 
 
 def table1(data: dict) -> dict:
-    """ΔM_S, ΔM_R, ΔM_R/ΔM_S (emu/cm³, %) of one run's frames (``kmc.store.read_frames``)."""
-    out = {"dMS": math.nan, "dMR": math.nan, "ratio": math.nan}
+    """ΔM_S, ΔM_R, ΔM_R/ΔM_S, ΔM_H (emu/cm³, %) of one run's frames (``kmc.store.read_frames``)."""
+    out = {"dMS": math.nan, "dMR": math.nan, "ratio": math.nan, "dMH": math.nan}
     if "saturation_magnetization" not in data or len(data["time"]) < 2:
         return out
     seg = np.asarray(data["segment"])
@@ -83,6 +86,8 @@ def table1(data: dict) -> dict:
         out["dMR"] = float(m[-1] - np.nanmin(m[zero]))
     if out["dMS"] and math.isfinite(out["dMR"]):
         out["ratio"] = 100.0 * out["dMR"] / out["dMS"]
+    if np.all(np.asarray(data["field"])[start:] != 0):                  # field-on cycles: what a VSM reads
+        out["dMH"] = float(m[-1] - np.nanmin(m[start:]))
     return out
 
 

@@ -1,5 +1,6 @@
 """`mikmc report`: Table 1, figures, energy accounting, incomplete stores."""
 
+import math
 
 import numpy as np
 import pytest
@@ -40,6 +41,10 @@ def test_table1_definition():
     assert t1["dMS"] == pytest.approx(60.0)     # 90 - min(30, 60, 90)
     assert t1["dMR"] == pytest.approx(30.0)     # 40 - min(10, 40) over zero-field frames
     assert t1["ratio"] == pytest.approx(50.0)
+    assert math.isnan(t1["dMH"])                # cycles at zero field: no in-field ΔM
+    data["field"] = np.full(6, 1e4)             # field-on cycles: ΔM under the field, as a VSM reads it
+    t1 = table1(data)
+    assert t1["dMH"] == pytest.approx(40.0 - 10.0) and math.isnan(t1["dMR"])
 
 
 def test_report_from_short_run(short_run, tmp_path):
@@ -59,7 +64,7 @@ def test_report_from_short_run(short_run, tmp_path):
 
     result = read(out / "result.json")
     run = result["runs"][0]
-    assert set(run["table1"]) == {"dMS", "dMR", "ratio"} and set(run["table1"]["dMS"]) == {"mean", "se"}
+    assert set(run["table1"]) == {"dMS", "dMR", "ratio", "dMH"} and set(run["table1"]["dMS"]) == {"mean", "se"}
     assert len(run["fingerprint"]) == 16 and run["config"]["lattice"] and result["mikmc_version"]
     assert [c["number"] for c in result["claims"]] == list(range(1, 8))
 
