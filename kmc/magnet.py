@@ -276,6 +276,13 @@ class Magnet:
         """M_S: every ferromagnetic moment aligned, emu/cm³ of initial nominal film volume."""
         return float(self.mu.sum()) * MU_B_EMU / self.volume_cm3
 
+    def magnetization_profiles(self) -> tuple[np.ndarray, np.ndarray]:
+        """(M along the field axis, M_S) per layer, emu/cm³ of the layer's initial nominal volume."""
+        per_cm3 = MU_B_EMU * self.n_layers / self.volume_cm3
+        m = np.bincount(self.layer, weights=self.mu * self.projection(), minlength=self.n_layers)
+        ms = np.bincount(self.layer, weights=self.mu, minlength=self.n_layers)
+        return m * per_cm3, ms * per_cm3
+
     def phase_fractions(self) -> np.ndarray:
         return np.bincount(self.phase, minlength=self.n_phase) / max(self.n_host, 1)
 
@@ -287,7 +294,7 @@ class Magnet:
 
 
 class MagnetObserver:
-    """Phase fractions, M, M_S each frame (reads a :class:`Magnet`, never changes it)."""
+    """Phase fractions, M, M_S and their depth profiles each frame (reads a :class:`Magnet`, never changes it)."""
 
     name = "magnet"
 
@@ -308,6 +315,12 @@ class MagnetObserver:
             "phase_profile": FieldSpec((mg.n_layers, mg.n_phase), ("layer", "phase"), units="1",
                                        description="fraction of the metal sites of each layer in each phase, "
                                        "layer 0 = bottom", attrs={"phase_names": names}),
+            "magnetization_profile": FieldSpec((mg.n_layers,), ("layer",), units="emu/cm^3",
+                                               description="M along the applied-field axis per layer, per the "
+                                               "layer's initial nominal volume, layer 0 = bottom"),
+            "saturation_profile": FieldSpec((mg.n_layers,), ("layer",), units="emu/cm^3",
+                                            description="M_S per layer (all its ferromagnetic moments aligned), "
+                                            "per the layer's initial nominal volume, layer 0 = bottom"),
             "spin_sweeps": FieldSpec(units="sweeps", description="Metropolis sweeps since t = 0"),
             "spin_acceptance": FieldSpec(units="1", description="accepted / attempted spin moves since t = 0"),
             "cluster_reversals": FieldSpec(units="1", description="Néel–Brown reversals of exchange-connected "
@@ -316,7 +329,9 @@ class MagnetObserver:
 
     def observe(self, sim):
         mg = self.magnet
+        m_prof, ms_prof = mg.magnetization_profiles()
         return {"magnetization": mg.magnetization_emu_cm3(), "saturation_magnetization": mg.saturation_emu_cm3(),
+                "magnetization_profile": m_prof, "saturation_profile": ms_prof,
                 "phase_fraction": mg.phase_fractions(), "phase_profile": mg.phase_profile(),
                 "spin_sweeps": mg.sweeps_done,
                 "spin_acceptance": mg.accepted / mg.attempts if mg.attempts else np.nan,

@@ -138,6 +138,14 @@ def test_coupled_run_records_magnetism_and_is_reproducible(tmp_path):
     ms, m = out[0]["saturation_magnetization"], out[0]["magnetization"]
     assert ms[0] == 0 and ms.max() > 0 and np.all(np.abs(m) <= ms + 1e-9)
     assert np.allclose(out[0]["phase_fraction"].sum(axis=1), 1.0)
+    # the depth profiles of M and M_S average (equal layer volumes) to the film's M and M_S, frame by frame
+    g = zarr.open_group(str(tmp_path / "r0.zarr"), mode="r")
+    assert np.allclose(g["magnetization_profile"][:].mean(axis=1), m)
+    assert np.allclose(g["saturation_profile"][:].mean(axis=1), ms)
+    assert g["saturation_profile"].attrs["units"] == "emu/cm^3"
+    # ... and a layer carries moment exactly where its metal sites are in a magnetic phase
+    magnetic = np.nansum(g["phase_profile"][:][..., 1:], axis=-1) > 0      # all but (Co,Fe)N
+    assert np.array_equal(g["saturation_profile"][:] > 0, magnetic)
 
 
 def test_field_sweep_frames_record_m_of_h():
