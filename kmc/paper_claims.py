@@ -80,7 +80,9 @@ PROFILE_BIN_NM = 2.5
 
 def depth_profiles(data: dict, attrs: dict, phase_names) -> dict:
     """N occupancy and metallic (CoFe) fraction vs depth at the end of gating, at ΔM_S's baseline (the
-    M_S minimum after the relaxation) and at the end, averaged over slices of ~PROFILE_BIN_NM.
+    M_S minimum after the relaxation) and at the end, averaged over slices of ~PROFILE_BIN_NM; with
+    the magnetisation profiles recorded, also M and M_S (emu/cm³ of the slice) at those frames and at
+    the end of the relaxation (``relax_end``: when zero-field protocols switch the field off).
 
     Layer 0 is the bottom (electrode side); ``z_nm`` is the slice centre above it."""
     ends = segment_end_frames(np.asarray(data["segment"]))
@@ -93,7 +95,12 @@ def depth_profiles(data: dict, attrs: dict, phase_names) -> dict:
     cofe = np.asarray(data["phase_profile"], float)[..., list(phase_names).index("CoFe")]
     n_bins = max(1, round(thickness / PROFILE_BIN_NM)) if math.isfinite(thickness) else 10
     out = {"z_nm": ((np.arange(n_bins) + 0.5) * thickness / n_bins).tolist()}
-    for name, prof in (("n", n_prof), ("cofe", cofe)):
+    profiles = [("n", n_prof), ("cofe", cofe)]
+    if "magnetization_profile" in data:
+        frames["relax_end"] = ends[1]
+        profiles += [("m", np.asarray(data["magnetization_profile"], float)),
+                     ("ms", np.asarray(data["saturation_profile"], float))]
+    for name, prof in profiles:
         for when, i in frames.items():
             out[f"{name}_{when}"] = [float(b.mean()) for b in np.array_split(prof[i], n_bins)]
     return out

@@ -167,6 +167,43 @@ def figure_depth(result: dict, path: Path) -> Path:
     return path
 
 
+def figure_alignment(result: dict, path: Path) -> Path | None:
+    """Alignment M/M_S vs depth of the zero-field protocols (3 min and 1 h relaxation): when the field
+    is switched off and after the cycles; M_S per slice for reference. None without magnetisation
+    profiles in the result (stores written before they were recorded)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = {(r["state"], r["relax"]): r for r in result["runs"] if "m_final" in (r.get("profiles") or {})}
+    if not any((s, relax) in runs for s in STATES for relax in ("3min", "1h")):
+        return None
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True, sharey="row")
+    for k, s in enumerate(STATES):
+        for relax, color in (("3min", "tab:blue"), ("1h", "tab:red")):
+            r = runs.get((s, relax))
+            if r is None:
+                continue
+            p = {key: np.asarray(v, float) for key, v in paper_result._nan(r["profiles"]).items()}
+            for when, style in (("relax_end", "--"), ("final", "-")):
+                ms = p[f"ms_{when}"]
+                align = np.divide(p[f"m_{when}"], ms, out=np.full_like(ms, np.nan), where=ms > 1.0)
+                axes[0, k].plot(p["z_nm"], align, style, color=color, label=f"{relax}, {when.replace('_', ' ')}")
+                axes[1, k].plot(p["z_nm"], ms, style, color=color)
+        axes[0, k].set_title(STATE_NAMES[s])
+        axes[0, k].axhline(0, color="k", lw=0.5)
+        axes[1, k].set_xlabel("height above the electrode (nm)")
+    axes[0, 0].set_ylabel("M / M_S at zero field (slice)")
+    axes[1, 0].set_ylabel("M_S of the slice (emu/cm³)")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def update(doc: Path, result: dict, source: str = "docs/data/paper_result.json") -> list[str]:
     """Rewrite the generated blocks of ``doc``; returns the names replaced."""
     text = doc.read_text()
@@ -206,6 +243,8 @@ def main(argv=None) -> None:
     print(f"{args.doc}: regenerated {', '.join(names) or 'nothing (no markers)'}")
     if args.figures:
         print(f"figure: {figure_depth(result, Path(args.figures) / 'paper_depth.png')}")
+        aligned = figure_alignment(result, Path(args.figures) / "paper_alignment.png")
+        print(f"figure: {aligned}" if aligned else "no magnetisation profiles in the result: no alignment figure")
 
 
 if __name__ == "__main__":

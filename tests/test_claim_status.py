@@ -43,3 +43,17 @@ def test_missing_runs_are_not_evaluated():
     v = verdicts([run("high", "3min", 285.0, 75.0, 1.5)], PAPER_TABLE1)
     assert v[2] is None and v[4] is None and v[3] is True
     assert status(CLAIMS[1], None).startswith("not evaluated")
+
+
+def test_an_ordering_within_the_replica_errors_is_not_shown():
+    """Claim 4 with the paper's means but replica scatter larger than the differences: not shown;
+    the same means with tight replicas: shown."""
+    def with_scatter(spread):
+        out = []
+        for r in paper_like():
+            t = r.t1
+            reps = [{**t, "ratio": t["ratio"] + d} for d in (-spread, 0.0, spread)]
+            out.append(SimpleNamespace(state=r.state, claims=r.claims, replicas=reps, t1=t))
+        return out
+    assert verdicts(with_scatter(1.0), PAPER_TABLE1)[4] is True
+    assert verdicts(with_scatter(40.0), PAPER_TABLE1)[4] is False
