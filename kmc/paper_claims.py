@@ -38,7 +38,9 @@ SLOPE_BLOCK_S = 240.0
 
 
 def claim_numbers(data: dict, attrs: dict) -> dict:
-    """Claim quantities of one run's frames (``kmc.store.read_frames``) and attributes."""
+    """Claim quantities of one run's frames (``kmc.store.read_frames``) and attributes ({} if too few)."""
+    if "segment" not in data:                 # a replica that has not written a frame yet
+        return {}
     ends = segment_end_frames(np.asarray(data["segment"]))
     if len(ends) < 3 or "saturation_magnetization" not in data:
         return {}
@@ -85,6 +87,8 @@ def depth_profiles(data: dict, attrs: dict, phase_names) -> dict:
     the end of the relaxation (``relax_end``: when zero-field protocols switch the field off).
 
     Layer 0 is the bottom (electrode side); ``z_nm`` is the slice centre above it."""
+    if "segment" not in data:
+        return {}
     ends = segment_end_frames(np.asarray(data["segment"]))
     if len(ends) < 3 or "phase_profile" not in data:
         return {}

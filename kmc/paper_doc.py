@@ -137,16 +137,37 @@ def blocks(result: dict, source: str = "docs/data/paper_result.json") -> dict[st
     }
 
 
-def figure_depth(result: dict, path: Path) -> Path:
-    """CoFe fraction and N occupancy vs depth for Low/Mid/High M field-on runs: end of gating, ΔM_S's
-    baseline (M_S minimum after relaxation), end of the cycles."""
+def _grid():
+    """A 2 × 3 grid of axes (rows: two quantities; columns: Low/Mid/High M) on the Agg backend."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = {(r["state"], r["relax"]): r for r in result["runs"] if r.get("profiles")}
     fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True, sharey="row")
+    return fig, axes
+
+
+def _save(fig, axes, path: Path, ylabels) -> Path:
+    import matplotlib.pyplot as plt
+
+    for row, label in enumerate(ylabels):
+        axes[row, 0].set_ylabel(label)
+    labelled = [ax for ax in axes[0] if ax.get_legend_handles_labels()[0]]
+    if labelled:
+        labelled[0].legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def figure_depth(result: dict, path: Path) -> Path:
+    """CoFe fraction and N occupancy vs depth for Low/Mid/High M field-on runs: end of gating, ΔM_S's
+    baseline (M_S minimum after relaxation), end of the cycles."""
+    runs = {(r["state"], r["relax"]): r for r in result["runs"] if r.get("profiles")}
+    fig, axes = _grid()
     for k, s in enumerate(STATES):
         r = runs.get((s, "field-on")) or runs.get((s, "3min"))
         if r is None:
@@ -157,29 +178,17 @@ def figure_depth(result: dict, path: Path) -> Path:
             axes[1, k].plot(p["z_nm"], p[f"n_{when}"], style, label=when.replace("_", " "))
         axes[0, k].set_title(f"{STATE_NAMES[s]} ({r['relax']})")
         axes[1, k].set_xlabel("height above the electrode (nm); electrolyte on the right")
-    axes[0, 0].set_ylabel("CoFe fraction of metal sites")
-    axes[1, 0].set_ylabel("N site occupancy")
-    axes[0, 0].legend(fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, path, ("CoFe fraction of metal sites", "N site occupancy"))
 
 
 def figure_alignment(result: dict, path: Path) -> Path | None:
     """Alignment M/M_S vs depth of the zero-field protocols (3 min and 1 h relaxation): when the field
     is switched off and after the cycles; M_S per slice for reference. None without magnetisation
     profiles in the result (stores written before they were recorded)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     runs = {(r["state"], r["relax"]): r for r in result["runs"] if "m_final" in (r.get("profiles") or {})}
     if not any((s, relax) in runs for s in STATES for relax in ("3min", "1h")):
         return None
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True, sharey="row")
+    fig, axes = _grid()
     for k, s in enumerate(STATES):
         for relax, color in (("3min", "tab:blue"), ("1h", "tab:red")):
             r = runs.get((s, relax))
@@ -194,14 +203,7 @@ def figure_alignment(result: dict, path: Path) -> Path | None:
         axes[0, k].set_title(STATE_NAMES[s])
         axes[0, k].axhline(0, color="k", lw=0.5)
         axes[1, k].set_xlabel("height above the electrode (nm)")
-    axes[0, 0].set_ylabel("M / M_S at zero field (slice)")
-    axes[1, 0].set_ylabel("M_S of the slice (emu/cm³)")
-    axes[0, 0].legend(fontsize=7)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, path, ("M / M_S at zero field (slice)", "M_S of the slice (emu/cm³)"))
 
 
 def update(doc: Path, result: dict, source: str = "docs/data/paper_result.json") -> list[str]:

@@ -106,6 +106,10 @@ def test_claim_numbers_of_a_constructed_run():
     assert c["ms_min"] == 54 and c["ms_final"] == 120
     assert c["dn_cycles"] == pytest.approx(100 * (965 - 940) / 1000)     # % of the film's initial N
     assert c["dms_per_dn"] == pytest.approx(66 / 2.5) and c["fill_at_min"] == pytest.approx(30 / 60)
+    # a campaign replica that has not written a frame yet (a running campaign) gives no numbers
+    from kmc.paper_claims import depth_profiles
+
+    assert claim_numbers({}, {}) == {} and depth_profiles({}, {}, []) == {}
 
 
 def test_paper_doc_regenerates_only_the_marked_blocks(short_run, tmp_path):
