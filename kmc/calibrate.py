@@ -18,7 +18,9 @@ Objective: r_i = (mean_i(p) - value_i) / s_i with s_i = sqrt(sigma_i² + sem_i(p
 the replicas; sem is taken at the start point and then held fixed so the objective does not change
 its weights as the fit moves. Parameters are fitted in unit coordinates u in [0, 1] between their
 bounds (linear or log); scipy.optimize.least_squares (trust region reflective, forward-difference
-Jacobian whose points are run as one batch, spread over MPI ranks) or Nelder-Mead.
+Jacobian whose points are run as one batch, spread over MPI ranks) or Nelder-Mead; or
+``method = "surrogate"``: Gaussian-process models of the targets, optionally on a cheaper fidelity
+level with its bias corrected on the full one (kmc.calibrate_surrogate).
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ from kmc.config import ConfigError, read_toml
 
 ATTR = "mikmc_calibration"
 CALIBRATION_KEYS = ("title", "description", "base", "replicas", "seed", "set", "parameters", "targets",
-                    "method", "max_evaluations", "diff_step", "tolerance", "table1_sigma_percent")
+                    "method", "max_evaluations", "diff_step", "tolerance", "table1_sigma_percent",
+                    "initial_points", "batch_size", "max_core_hours", "kappa", "fidelity")
 PARAMETER_KEYS = ("start", "lower", "upper", "scale")
 TARGET_KEYS = ("name", "protocol", "quantity", "array", "segment", "at", "index", "value", "sigma")
-METHODS = ("least_squares", "nelder-mead")
+METHODS = ("least_squares", "nelder-mead", "surrogate")
 
 
 # --- quantities -------------------------------------------------------------------------------
@@ -154,13 +157,15 @@ class Calibration:
     tolerance: float = 1e-3
     title: str = ""
     source: str = "<dict>"
+    surrogate: object = None         # kmc.calibrate_surrogate.Options (method = "surrogate")
 
     def canonical(self) -> dict:
         return {"bases": {k: _sha256(tomllib.loads(p.read_text())) for k, p in self.bases.items()},
                 "replicas": self.replicas, "seed": self.seed, "set": self.fixed,
                 "parameters": [dataclasses.asdict(p) for p in self.parameters],
                 "targets": [dataclasses.asdict(t) for t in self.targets], "method": self.method,
-                "diff_step": self.diff_step, "tolerance": self.tolerance}
+                "diff_step": self.diff_step, "tolerance": self.tolerance,
+                **({"surrogate": dataclasses.asdict(self.surrogate)} if self.surrogate else {})}
 
     def point(self, params: np.ndarray) -> dict:
         return {p.key: float(f"{v:.12g}") for p, v in zip(self.parameters, params)}
@@ -293,10 +298,13 @@ def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> C
     diff_step = _number("diff_step", data.get("diff_step", 0.05), True)
     if diff_step >= 0.5:
         raise ConfigError("diff_step", diff_step, "a fraction of each parameter's range, < 0.5")
-    return Calibration(bases=bases, parameters=params, targets=targets, replicas=replicas, seed=seed, fixed=fixed,
-                       method=method, max_evaluations=_int("max_evaluations", data.get("max_evaluations", 50), 1),
-                       diff_step=diff_step, tolerance=_number("tolerance", data.get("tolerance", 1e-3), True),
-                       title=str(data.get("title", Path(source).stem)), source=source)
+    from kmc import calibrate_surrogate
+
+    cal = Calibration(bases=bases, parameters=params, targets=targets, replicas=replicas, seed=seed, fixed=fixed,
+                      method=method, max_evaluations=_int("max_evaluations", data.get("max_evaluations", 50), 1),
+                      diff_step=diff_step, tolerance=_number("tolerance", data.get("tolerance", 1e-3), True),
+                      title=str(data.get("title", Path(source).stem)), source=source)
+    return calibrate_surrogate.parse_options(data, cal)
 
 
 def _parameter_items(raw: dict):
@@ -355,6 +363,7 @@ class Evaluation:
     sem: np.ndarray
     n: np.ndarray             # replicas used per target
     ran: int = 0              # replicas run for it now (0: all reused)
+    core_s: float = 0.0       # core-seconds of its complete replicas (their recorded wall time), all bases
 
 
 class Evaluator:
@@ -371,8 +380,9 @@ class Evaluator:
     def path(self, base: str, camp: cp.Campaign) -> str:
         return f"{self.store}/evaluations/{base}/{camp.fingerprint()[:16]}"
 
-    def evaluate(self, batch: list[np.ndarray]) -> list[Evaluation]:
-        """Evaluate parameter vectors (all bases, all replicas) as one batch of replicas over the ranks."""
+    def evaluate(self, batch: list[np.ndarray], cals: list[Calibration] | None = None) -> list[Evaluation]:
+        """Evaluate parameter vectors (all bases, all replicas) as one batch of replicas over the ranks;
+        ``cals``: per vector, a variant of the calibration ([set], replicas) to run it with."""
         from kmc import campaign_store as cs
         from kmc import scheduler
 
@@ -387,7 +397,7 @@ class Evaluator:
                 evals.require_group(base)
             for i, params in enumerate(batch):
                 for base in cal.bases:
-                    camp = cal.campaign(base, params)
+                    camp = (cals[i] if cals else cal).campaign(base, params)
                     path = self.path(base, camp)
                     camp = cs.prepare(path, camp)
                     jobs[(i, base)] = (camp, path)
@@ -436,12 +446,15 @@ class Evaluator:
 
         cal = self.cal
         values = {base: [] for base in cal.bases}
+        core_s = 0.0
         for base in cal.bases:
             camp, path = jobs[(i, base)]
             root = zarr.open_group(path, mode="r")
             for r in range(camp.replicas):
                 if cs.replica_state(root, 0, r) == "complete":
-                    values[base].append(read_frames(root[f"points/0/replicas/{r}"]))
+                    group = root[f"points/0/replicas/{r}"]
+                    values[base].append(read_frames(group))
+                    core_s += float(group.attrs.get("performance", {}).get("wall_time_s", 0.0))
         mean, sem, n = [], [], []
         for t in cal.targets:
             v = np.array([t.evaluate(d) for d in values[t.protocol]], float)
@@ -449,7 +462,7 @@ class Evaluator:
             n.append(len(v))
             mean.append(v.mean() if len(v) else math.nan)
             sem.append(v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else math.nan)
-        return Evaluation(np.asarray(params, float), np.array(mean), np.array(sem), np.array(n), ran)
+        return Evaluation(np.asarray(params, float), np.array(mean), np.array(sem), np.array(n), ran, core_s)
 
 
 # --- the fit ----------------------------------------------------------------------------------
@@ -538,13 +551,19 @@ def _jsonable(obj):
 
 
 def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | None = None,
-              log=lambda m: None) -> Result:
+              log=lambda m: None, evaluate: Callable | None = None, **options) -> Result:
     """Fit ``cal`` (collective over ``comm``: every rank runs the same optimiser on broadcast values).
 
     Stops after ``max_evaluations`` parameter vectors (reused ones count) and reports the best so far.
+    ``evaluate(batch, levels=None) -> [Evaluation]`` replaces the campaign runs (tests); ``options``
+    go to the surrogate method (``max_core_hours``).
     """
     from scipy import optimize
 
+    if cal.method == "surrogate":
+        from kmc import calibrate_surrogate
+
+        return calibrate_surrogate.calibrate(cal, store_path, comm, max_evaluations, log, evaluate, **options)
     rank = 0 if comm is None else comm.Get_rank()
     say = log if rank == 0 else (lambda m: None)
     wall0 = time.perf_counter()
@@ -568,7 +587,7 @@ def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | No
             unique = unique[:max(0, budget - len(cache))]
             if not unique:
                 raise Budget()
-        for u, e in zip(unique, ev.evaluate([to_params(u) for u in unique])):
+        for u, e in zip(unique, (evaluate or ev.evaluate)([to_params(u) for u in unique])):
             cache[key(u)] = e
             say(f"eval {len(cache):3d}: " + ", ".join(f"{p.key}={v:.6g}" for p, v in zip(P, e.params))
                 + (f"  chi2={_chi2(e, values, scale_box):.4g}" if scale_box else "")
