@@ -2,12 +2,15 @@
 
 Run:  python -m kmc.paper_doc docs/data/paper_result.json [--doc docs/paper.md] [--figures docs/figures]
       python -m kmc.paper_doc paper.zarr [more stores] --save docs/data/paper_result.json
+      python -m kmc.paper_doc --calibration fit.zarr --save docs/data/table1_surrogate_result.json
 
 A JSON argument is a result written by ``mikmc report`` (``result.json``, :mod:`kmc.paper_result`);
 store arguments are summarised first (``--save`` keeps that summary). Every block between
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` in the page is replaced by the matching
-function below; text outside the markers is left as written. tests/test_paper_doc.py fails when the
-committed page and the committed result disagree.
+function below; text outside the markers is left as written. ``--calibration`` does the same for
+the result of a calibration store (or its saved JSON) in docs/calibration.md, block
+``calibration-<name of the calibration file>``. tests/test_paper_doc.py fails when a committed
+page and its committed result disagree.
 """
 
 from __future__ import annotations
@@ -206,17 +209,45 @@ def figure_alignment(result: dict, path: Path) -> Path | None:
     return _save(fig, axes, path, ("M / M_S at zero field (slice)", "M_S of the slice (emu/cm³)"))
 
 
-def update(doc: Path, result: dict, source: str = "docs/data/paper_result.json") -> list[str]:
-    """Rewrite the generated blocks of ``doc``; returns the names replaced."""
+def calibration_markdown(result: dict, source: str) -> str:
+    """A calibration store's ``result`` attribute (kmc.calibrate.Result.to_dict) as tables."""
+    def num(x, fmt="{:.4g}"):
+        return "n/a" if x is None or not math.isfinite(x) else fmt.format(x)
+
+    sur = result.get("surrogate") or {}
+    rows = [f"From `{source}`: χ² = {num(result['chi2'], '{:.3g}')} for {len(result['targets'])} targets, "
+            f"{result['evaluations']} evaluations" + (f" ({', '.join(f'{k} {v}' for k, v in sur['evaluations_by_level'].items())}"
+                                                     f", {num(sur.get('core_hours'), '{:.2f}')} core-hours)" if sur else "")
+            + f"; {'converged' if result['converged'] else 'not converged'}: {result['message']}.", "",
+            "| parameter | start | fitted | ± 1σ | χ² < χ²_min + 1 |", "|---|---|---|---|---|"]
+    box = sur.get("interval_chi2_min_plus_1", {})
+    for key, p in result["parameters"].items():
+        lo, hi = box.get(key, [None, None])
+        rows.append(f"| `{key}` | {num(p['start'])} | {num(p['value'])} | {num(p['sigma'], '{:.2g}')} | "
+                    f"{num(lo)} – {num(hi)} |")
+    rows += ["", "| target | value | σ | model (full film) | ± SEM | (model − value)/s |", "|---|---|---|---|---|---|"]
+    for name, t in result["targets"].items():
+        rows.append(f"| {name} | {num(t['value'])} | {num(t['sigma'], '{:.3g}')} | {num(t['model_mean'])} | "
+                    f"{num(t['model_sem'], '{:.2g}')} | {num(t['residual'], '{:+.2f}')} |")
+    return "\n".join(rows)
+
+
+def replace_blocks(doc: Path, bodies: dict[str, str]) -> list[str]:
+    """Replace the text between ``<!-- generated:NAME -->`` markers of ``doc``; returns the names found."""
     text = doc.read_text()
     done = []
-    for name, body in blocks(result, source).items():
+    for name, body in bodies.items():
         pattern = re.compile(rf"(<!-- generated:{name} -->).*?(<!-- /generated:{name} -->)", re.S)
         if pattern.search(text):
             text = pattern.sub(lambda m: f"{m.group(1)}\n{body}\n{m.group(2)}", text)
             done.append(name)
     doc.write_text(text)
     return done
+
+
+def update(doc: Path, result: dict, source: str = "docs/data/paper_result.json") -> list[str]:
+    """Rewrite the generated blocks of the paper page ``doc``; returns the names replaced."""
+    return replace_blocks(doc, blocks(result, source))
 
 
 def load(paths) -> dict:
@@ -228,21 +259,60 @@ def load(paths) -> dict:
     return paper_result.summarize([r for p in paths for r in load_stores(p)])
 
 
+def _relative(path: str) -> str:
+    p = Path(path).resolve()
+    return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else path
+
+
+def load_calibration_result(path) -> tuple[str, dict]:
+    """(calibration file stem, result dict) of a calibration store or of a JSON saved from one."""
+    import json
+
+    if Path(path).suffix == ".json":
+        data = json.loads(Path(path).read_text())
+    else:
+        import zarr
+
+        from kmc.calibrate import ATTR
+
+        attrs = dict(zarr.open_group(str(path), mode="r").attrs)
+        if "result" not in attrs or ATTR not in attrs:
+            raise ValueError(f"{path}: not a finished mikmc calibration store")
+        data = {"calibration": Path(attrs[ATTR]["source"]).stem, "result": attrs["result"]}
+    return data["calibration"], data["result"]
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("inputs", nargs="+", help="a result.json, or run/campaign stores")
-    ap.add_argument("--doc", default=str(ROOT / "docs" / "paper.md"))
+    ap.add_argument("inputs", nargs="*", help="a result.json, or run/campaign stores")
+    ap.add_argument("--doc", help="page to regenerate (default: docs/paper.md, or docs/calibration.md)")
     ap.add_argument("--save", help="write the result (JSON) here")
     ap.add_argument("--figures", help="directory for the generated figures")
+    ap.add_argument("--calibration", help="a calibration store or its saved JSON: regenerate its block")
     args = ap.parse_args(argv)
+    if args.calibration:
+        name, result = load_calibration_result(args.calibration)
+        source = args.calibration
+        if args.save:
+            import json
+
+            Path(args.save).write_text(json.dumps(paper_result._clean({"calibration": name, "result": result}),
+                                                  indent=1, sort_keys=True) + "\n")
+            source = _relative(args.save)
+        doc = Path(args.doc or ROOT / "docs" / "calibration.md")
+        names = replace_blocks(doc, {f"calibration-{name}": calibration_markdown(paper_result._clean(result), source)})
+        print(f"{doc}: regenerated {', '.join(names) or 'nothing (no generated:calibration-' + name + ' block)'}")
+        return
+    if not args.inputs:
+        ap.error("give a paper result or stores, or --calibration")
     result = load(args.inputs)
     source = " ".join(args.inputs)
     if args.save:
         paper_result.write(result, args.save)
-        source = str(Path(args.save).resolve().relative_to(ROOT)) if Path(args.save).resolve().is_relative_to(ROOT) \
-            else args.save
-    names = update(Path(args.doc), result, source)
-    print(f"{args.doc}: regenerated {', '.join(names) or 'nothing (no markers)'}")
+        source = _relative(args.save)
+    doc = args.doc or str(ROOT / "docs" / "paper.md")
+    names = update(Path(doc), result, source)
+    print(f"{doc}: regenerated {', '.join(names) or 'nothing (no markers)'}")
     if args.figures:
         print(f"figure: {figure_depth(result, Path(args.figures) / 'paper_depth.png')}")
         aligned = figure_alignment(result, Path(args.figures) / "paper_alignment.png")
