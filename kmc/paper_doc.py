@@ -215,8 +215,10 @@ def figure_alignment(result: dict, path: Path) -> Path | None:
     return _save(fig, axes, path, ("M / M_S at zero field (slice)", "M_S of the slice (emu/cm³)"))
 
 
-def calibration_markdown(result: dict, source: str) -> str:
-    """A calibration store's ``result`` attribute (kmc.calibrate.Result.to_dict) as tables."""
+def calibration_markdown(result: dict, source: str, order: dict) -> str:
+    """A calibration store's ``result`` attribute (kmc.calibrate.Result.to_dict) as tables;
+    ``order``: {"targets": [names], "parameters": [keys]} in the calibration's order (the stored
+    result's dicts may come back sorted; its sensitivity rows and columns follow this order)."""
     def num(x, fmt="{:.4g}"):
         return "n/a" if x is None or not math.isfinite(x) else fmt.format(x)
 
@@ -227,14 +229,21 @@ def calibration_markdown(result: dict, source: str) -> str:
             + f"; {'converged' if result['converged'] else 'not converged'}: {result['message']}.", "",
             "| parameter | start | fitted | ± 1σ | χ² < χ²_min + 1 |", "|---|---|---|---|---|"]
     box = sur.get("interval_chi2_min_plus_1", {})
-    for key, p in result["parameters"].items():
+    for key in order["parameters"]:
+        p = result["parameters"][key]
         lo, hi = box.get(key, [None, None])
         rows.append(f"| `{key}` | {num(p['start'])} | {num(p['value'])} | {num(p['sigma'], '{:.2g}')} | "
                     f"{num(lo)} – {num(hi)} |")
     rows += ["", "| target | value | σ | model (full film) | ± SEM | (model − value)/s |", "|---|---|---|---|---|---|"]
-    for name, t in result["targets"].items():
+    for name in order["targets"]:
+        t = result["targets"][name]
         rows.append(f"| {name} | {num(t['value'])} | {num(t['sigma'], '{:.3g}')} | {num(t['model_mean'])} | "
                     f"{num(t['model_sem'], '{:.2g}')} | {num(t['residual'], '{:+.2f}')} |")
+    keys = order["parameters"]
+    rows += ["", "| sensitivity d target / d ln p | " + " | ".join(f"`{k}`" for k in keys) + " |",
+             "|---|" + "---|" * len(keys)]
+    for name, sens in zip(order["targets"], result.get("sensitivity_dlnp") or []):
+        rows.append(f"| {name} | " + " | ".join(num(x, "{:.0f}") for x in sens) + " |")
     return "\n".join(rows)
 
 
@@ -270,8 +279,9 @@ def _relative(path: str) -> str:
     return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else path
 
 
-def load_calibration_result(path) -> tuple[str, dict]:
-    """(calibration file stem, result dict) of a calibration store or of a JSON saved from one."""
+def load_calibration_result(path) -> dict:
+    """{"calibration": file stem, "order": {"targets", "parameters"}, "result"} of a calibration store
+    or of a JSON saved from one."""
     import json
 
     if Path(path).suffix == ".json":
@@ -284,8 +294,11 @@ def load_calibration_result(path) -> tuple[str, dict]:
         attrs = dict(zarr.open_group(str(path), mode="r").attrs)
         if "result" not in attrs or ATTR not in attrs:
             raise ValueError(f"{path}: not a finished mikmc calibration store")
-        data = {"calibration": Path(attrs[ATTR]["source"]).stem, "result": attrs["result"]}
-    return data["calibration"], data["result"]
+        canonical = attrs[ATTR]["calibration"]
+        data = {"calibration": Path(attrs[ATTR]["source"]).stem, "result": attrs["result"],
+                "order": {"targets": [t["name"] for t in canonical["targets"]],
+                          "parameters": [p["key"] for p in canonical["parameters"]]}}
+    return data
 
 
 def main(argv=None) -> None:
@@ -297,16 +310,15 @@ def main(argv=None) -> None:
     ap.add_argument("--calibration", help="a calibration store or its saved JSON: regenerate its block")
     args = ap.parse_args(argv)
     if args.calibration:
-        name, result = load_calibration_result(args.calibration)
-        source = args.calibration
+        data = paper_result._clean(load_calibration_result(args.calibration))
+        name, source = data["calibration"], args.calibration
         if args.save:
             import json
 
-            Path(args.save).write_text(json.dumps(paper_result._clean({"calibration": name, "result": result}),
-                                                  indent=1, sort_keys=True) + "\n")
+            Path(args.save).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
             source = _relative(args.save)
         doc = Path(args.doc or ROOT / "docs" / "calibration.md")
-        names = replace_blocks(doc, {f"calibration-{name}": calibration_markdown(paper_result._clean(result), source)})
+        names = replace_blocks(doc, {f"calibration-{name}": calibration_markdown(data["result"], source, data["order"])})
         print(f"{doc}: regenerated {', '.join(names) or 'nothing (no generated:calibration-' + name + ' block)'}")
         return
     if not args.inputs:

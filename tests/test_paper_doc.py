@@ -86,3 +86,25 @@ def test_the_prose_on_the_vsm_comparison_holds_in_the_result(result):
     assert len(field_on) == 3
     for r in field_on:
         assert r["table1"]["dMH"]["mean"] < r["table1"]["dMS"]["mean"], r["name"]
+
+
+def test_calibration_page_matches_its_committed_result_and_its_prose_holds():
+    """docs/calibration.md's table1_surrogate block is generated from the committed JSON; the prose
+    after it says two parameters end on a bound and escape/solubility move all ΔM_S alike."""
+    from kmc.paper_doc import calibration_markdown
+
+    path = ROOT / "docs" / "data" / "table1_surrogate_result.json"
+    data = json.loads(path.read_text())
+    text = (ROOT / "docs" / "calibration.md").read_text()
+    m = re.search(r"<!-- generated:calibration-table1_surrogate -->\n(.*?)\n<!-- /generated", text, re.S)
+    assert m and m.group(1) == calibration_markdown(data["result"], "docs/data/table1_surrogate_result.json",
+                                                    data["order"])
+    import tomllib
+
+    cal = tomllib.loads((ROOT / "runs" / "calibrations" / "table1_surrogate.toml").read_text())
+    on_bound = [k for k, p in data["result"]["parameters"].items()
+                if min(abs(p["value"] / cal["parameters"][k][b] - 1) for b in ("lower", "upper")
+                       if cal["parameters"][k][b]) < 0.01 or (p["value"] == 0 and cal["parameters"][k]["lower"] == 0)]
+    assert len(on_bound) >= 2
+    sens = np.array(data["result"]["sensitivity_dlnp"])[:, :2]          # escape time, solubility
+    assert np.all(np.abs(sens / sens.mean(axis=0) - 1) < 0.25)
