@@ -93,10 +93,12 @@ class IonSystem:
                              f"layers; got {z}, {n_codes} and {lattice.n_layers}")
         occ = np.ones(n, dtype=np.int8) if occupancy is None else np.asarray(occupancy, dtype=np.int8)
         self.n_ions = int(occ.sum(dtype=np.int64))
-        self.ion_at = np.full(n, -1, dtype=np.int64)
+        if n >= 2 ** 31:
+            raise ValueError(f"at most 2**31 - 1 sites are supported (int32 site and ion indices), got {n}")
+        self.ion_at = np.full(n, -1, dtype=np.int32)
         self.ion_at[occ == 1] = np.arange(self.n_ions)
         self.disp = np.zeros((self.n_ions, 3))
-        self.electrolyte = np.full(self.n_ions, -1, dtype=np.int64)
+        self.electrolyte = np.full(self.n_ions, -1, dtype=np.int32)
         hop, dir_cls, dir_vec = core.direction_table(lattice.hop_vec, lattice.hop_class, lattice.hop_nbr)
         nbr = np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32)
         env_static = tables.env_static.astype(np.int16)
@@ -111,7 +113,7 @@ class IonSystem:
         self.sc[core.SC_NEXT_T] = np.nan
         self.cnt = np.zeros(core.N_CNT, dtype=np.int64)
         self.rng = new_state(seed)
-        top_sites = np.flatnonzero(lattice.layer == lattice.n_layers - 1).astype(np.int64)
+        top_sites = np.flatnonzero(lattice.layer == lattice.n_layers - 1).astype(np.int32)
         self.top_perm = top_sites[np.argsort(-occ[top_sites], kind="stable")]  # occupied first
         self.top_pos = np.full(n, -1, dtype=np.int32)
         self.top_pos[self.top_perm] = np.arange(len(top_sites))
@@ -227,6 +229,10 @@ class IonSystem:
 
     def load_state(self, state: dict) -> None:
         """Continue exactly from a :meth:`state` of an ion system built from the same config and seed."""
+        state = dict(state)
+        for name in ("ion_at", "electrolyte", "top_perm"):  # int64 in checkpoints of earlier versions
+            if name in state and np.asarray(state[name]).dtype == np.int64:
+                state[name] = np.asarray(state[name]).astype(np.int32)
         load(self, self.STATE, state)
         self._pack()
 

@@ -34,7 +34,8 @@ int16 view ``rec16`` of the same buffer): ``code_s`` and ``layer_s`` (int16 word
 R_LAYER), ``occ_s`` (byte R_OCC) and ``nvac[s, :]`` (bytes R_NVAC …), so updating a neighbour
 touches one cache line, not five arrays. A hop's class and vector come from a direction id
 ``hop[s, k]`` (uint8/uint16) into the small tables ``dir_cls``/``dir_vec`` (the exact vectors of
-the lattice, so displacements are bit for bit those of a per-hop vector table).
+the lattice, so displacements are bit for bit those of a per-hop vector table). Ion and site
+indices (``ion_at``, ``electrolyte``, ``top_perm``, ``top_pos``, ``nbr``) are int32.
 """
 
 from collections import namedtuple
@@ -299,7 +300,7 @@ def _boundary_event(st, x, leaf):
     top = x.layer_n.shape[0] - 1
     n_cls = x.tilt.shape[1]
     if leaf == n + 1:  # exit of an ion from an occupied top site, chosen uniformly
-        s = x.top_perm[min(int(uniform(x.rng) * n_occ), n_occ - 1)]
+        s = np.int64(x.top_perm[min(int(uniform(x.rng) * n_occ), n_occ - 1)])
         rec[s, R_OCC] = 0
         el[cnt[CNT_ELECTROLYTE]] = x.ion_at[s]
         cnt[CNT_ELECTROLYTE] += 1
@@ -310,7 +311,7 @@ def _boundary_event(st, x, leaf):
         cnt[CNT_EXITS] += 1
     else:  # entry into a vacant top site, chosen uniformly (last out, first back)
         n_vac = st.top_sites.shape[0] - n_occ
-        s = x.top_perm[n_occ + min(int(uniform(x.rng) * n_vac), n_vac - 1)]
+        s = np.int64(x.top_perm[n_occ + min(int(uniform(x.rng) * n_vac), n_vac - 1)])
         cnt[CNT_ELECTROLYTE] -= 1
         x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
         rec[s, R_OCC] = 1
