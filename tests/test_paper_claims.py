@@ -1,7 +1,11 @@
-"""The seed paper's claims 1 and 5 (docs/paper.md), checked qualitatively on a reduced film; claim 3's numbers.
+"""The seed paper's claims 1 and 5 (docs/paper.md) on a reduced film, over several seeds.
 
-One run of the bundled ``paper/reduced_high_m`` protocol (20 nm, 2 × 2 cells, the High M gating
-times scaled by 20/50, about 10 s) with the documented default parameters.
+The bundled ``paper/reduced_high_m`` protocol is High M, 3 min scaled to a 20 nm, 2 × 2-cell film
+with every time × (20/50)² and the electrolyte's capacity × 20/50 (kmc/reduced.py: the film's N
+transport is then similar). Each claim is judged on the replica mean ± K_SE standard errors of
+N_SEEDS seeds, so a claim that holds for one lucky seed does not pass. Remanence is not scaled
+(magnetic times are physical), so claims 3 and 4 are not judged here (docs/paper.md judges them on
+full films).
 """
 
 import numpy as np
@@ -9,69 +13,91 @@ import pytest
 from click.testing import CliRunner
 
 from kmc.cli import main
+from kmc.config import load
 from kmc.paper_claims import claim_numbers
+from kmc.reduced import scaled
+from kmc.stats import mean_se
 from kmc.store import open_run, read_frames
 from kmc.summary import depth_thirds, segment_end_frames
 
 pytestmark = pytest.mark.slow
+N_SEEDS = 4
+K_SE = 2.0
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("claims") / "reduced_high_m.zarr"
-    res = CliRunner().invoke(main, ["run", "paper/reduced_high_m", "-o", str(out), "--quiet"])
-    assert res.exit_code == 0, res.output
-    group = open_run(out)
-    data = read_frames(group)
-    data["ends"] = segment_end_frames(np.asarray(data["segment"]))
-    data["attrs"] = dict(group.attrs)
-    data["claims"] = claim_numbers(data, data["attrs"])
-    return data
+def runs(tmp_path_factory):
+    out = []
+    for seed in range(1, N_SEEDS + 1):
+        path = tmp_path_factory.mktemp("claims") / f"reduced_high_m_{seed}.zarr"
+        res = CliRunner().invoke(main, ["run", "paper/reduced_high_m", "-o", str(path), "--quiet",
+                                        "--set", f"run.seed={seed}"])
+        assert res.exit_code == 0, res.output
+        group = open_run(path)
+        data = read_frames(group)
+        data["ends"] = segment_end_frames(np.asarray(data["segment"]))
+        data["attrs"] = dict(group.attrs)
+        data["claims"] = claim_numbers(data, data["attrs"])
+        out.append(data)
+    return out
 
 
-def test_claim1_gating_raises_ms_relaxation_lowers_it_cycles_potentiate(run):
-    ms, ends, volts = run["saturation_magnetization"], run["ends"], run["voltage"]
-    gate_end, relax_end = ends[0], ends[1]
-    assert ms[0] == 0.0                                   # the nitride starts non-magnetic
-    assert ms[gate_end] > 200.0                           # field-on gating at -25 V raises M_S
-    assert ms[relax_end] < ms[gate_end]                   # 0 V lowers it (relaxation)
-    # every 0 V half-cycle of the zero-field cycles lowers M_S, every -25 V half raises it ...
-    for prev, end in zip(ends[1:-1], ends[2:]):
-        if volts[end] == 0:
-            assert ms[end] < ms[prev], (prev, end)
-        else:
-            assert ms[end] > ms[prev], (prev, end)
-    # ... and the cycles give net potentiation
-    assert ms[-1] > ms[relax_end] + 100.0
-    claims = run["claims"]                                # the same, as mikmc report states them
-    assert claims["relax_pct"] < 0 and claims["cycle_relax_lowers"] == 1.0 and claims["potentiation"] > 100.0
+def below(values, bound=0.0):
+    """Replica mean + K_SE·SE below ``bound``: the runs show 'values < bound' beyond their scatter."""
+    mean, se = mean_se(values)
+    return mean + K_SE * se < bound
 
 
-def test_claim3_numbers_are_measured_not_asserted(run):
-    """Claim 3 (M_R after the zero-field cycles > M_S after field-on gating) used to hold by
-    construction (spins at ~7 K, a hand-set coercive field). With spins at the real temperature and
-    Néel–Brown reversal its outcome is a model prediction, which docs/magnetism.md reports from the
-    lateral-size study; here only its bookkeeping is checked."""
-    m, ms, ends, field = run["magnetization"], run["saturation_magnetization"], run["ends"], run["field"]
-    gate_end, relax_end = ends[0], ends[1]
-    assert np.all(field[relax_end + 1:] == 0)
-    assert np.all(np.abs(m) <= ms + 1e-9)                  # |M| never exceeds M_S
-    assert run["claims"]["mr_final"] == pytest.approx(m[-1])
-    assert run["claims"]["mr_over_gate_ms"] == pytest.approx(m[-1] / ms[gate_end])
+def test_the_bundled_reduced_protocol_is_the_scaled_high_m_protocol():
+    want = scaled(load("paper/high_m_3min").resolved(), 20, [2, 2])
+    have = load("paper/reduced_high_m").resolved()
+    for key in want:
+        if key not in ("title", "description"):
+            assert have[key] == want[key], key
 
 
-def test_claim5_depth_reversal_and_pile_up_under_the_surface(run):
-    prof, t, ends = np.asarray(run["n_profile"]), np.asarray(run["time"]), run["ends"]
-    early = int(np.searchsorted(t, 30.0))                 # Low M of this film: 30 s of gating
-    low, high = np.array(depth_thirds(prof[early])), np.array(depth_thirds(prof[ends[0]]))
-    assert low[2] < low[0] - 0.1                          # Low M: depleted at the top
-    assert high[0] < high[2] - 0.5                        # High M: depleted at the bottom ...
-    assert high[2] > 0.9                                  # ... with N piled up under the surface
-    # the reversal follows saturation of the near-surface electrolyte
-    capacity = run["attrs"]["config"]["boundary"]["solubility_per_nm2"] * run["attrs"]["film"]["area_nm2"]
-    n_surf = np.asarray(run["n_surface_electrolyte"])
-    assert n_surf[early] < 0.3 * capacity < 0.8 * capacity < n_surf[ends[0]]
-    assert run["claims"]["saturation"] == pytest.approx(n_surf[ends[0]] / capacity)
-    # N is conserved: film + electrolyte = all N sites of the pristine film
-    total = np.asarray(run["n_film"]) + np.asarray(run["n_electrolyte"])
-    assert np.all(total == total[0])
+def test_scaling_refuses_an_unknown_boundary():
+    cfg = load("paper/high_m_3min").resolved()
+    cfg["boundary"]["name"] = "closed"
+    with pytest.raises(ValueError, match="no similarity scaling"):
+        scaled(cfg, 20)
+
+
+def test_claim1_gating_raises_ms_relaxation_lowers_it_cycles_potentiate(runs):
+    for r in runs:
+        assert r["saturation_magnetization"][0] == 0.0                 # the nitride starts non-magnetic
+    c = [r["claims"] for r in runs]
+    assert below([-x["gate_ms"] for x in c])                          # field-on gating raises M_S
+    assert below([x["relax_pct"] for x in c])                          # 0 V lowers it (relaxation)
+    assert mean_se([x["cycle_relax_lowers"] for x in c])[0] >= 0.9    # 0 V half-cycles lower M_S ...
+    assert below([-x["potentiation"] for x in c])                     # ... and the cycles potentiate
+
+
+def test_claim3_bookkeeping(runs):
+    """Claim 3's numbers are measured, not asserted (reduced films do not scale remanence)."""
+    for r in runs:
+        m, ms, ends, field = r["magnetization"], r["saturation_magnetization"], r["ends"], r["field"]
+        assert np.all(field[ends[1] + 1:] == 0)
+        assert np.all(np.abs(m) <= ms + 1e-9)                          # |M| never exceeds M_S
+        assert r["claims"]["mr_final"] == pytest.approx(m[-1])
+        assert r["claims"]["mr_over_gate_ms"] == pytest.approx(m[-1] / ms[ends[0]])
+
+
+def test_claim5_depth_reversal_and_pile_up_under_the_surface(runs):
+    low, high, fill_low, fill_high = [], [], [], []
+    for r in runs:
+        prof, t, ends = np.asarray(r["n_profile"]), np.asarray(r["time"]), r["ends"]
+        early = int(np.searchsorted(t, t[ends[0]] / 4))                  # Low M: 4 of High M's 16 min
+        low.append(depth_thirds(prof[early]))
+        high.append(depth_thirds(prof[ends[0]]))
+        capacity = r["attrs"]["config"]["boundary"]["solubility_per_nm2"] * r["attrs"]["film"]["area_nm2"]
+        n_surf = np.asarray(r["n_surface_electrolyte"])
+        fill_low.append(n_surf[early] / capacity)
+        fill_high.append(n_surf[ends[0]] / capacity)
+        assert r["claims"]["saturation"] == pytest.approx(n_surf[ends[0]] / capacity)
+        total = np.asarray(r["n_film"]) + np.asarray(r["n_electrolyte"])   # N is conserved
+        assert np.all(total == total[0])
+    low, high = np.array(low), np.array(high)
+    assert below(low[:, 2] - low[:, 0])             # Low M: the top third holds less N than the bottom
+    assert below(high[:, 0] - high[:, 2])           # High M: the bottom third holds less N than the top
+    assert below(np.array(fill_low) - np.array(fill_high))   # the reversal follows filling of the electrolyte
