@@ -31,7 +31,7 @@ from kmc.stats import mean_se
 ROOT = Path(__file__).resolve().parent.parent
 #: the calibration whose result is the plug-in defaults (docs/calibration.md); its targets are
 #: "fit targets" in the held-out table, everything else is held out
-DEFAULTS_CALIBRATION = ROOT / "runs" / "calibrations" / "table1_fast.toml"
+DEFAULTS_CALIBRATION = "table1_fast"
 QUANTITY_KEYS = {"delta_ms": "dMS", "delta_mr": "dMR", "mr_ratio": "ratio"}
 #: the parameters a Table 1 calibration fits (table1_fast, table1_surrogate): named with their
 #: values in the provenance line, so the page says which defaults its numbers were run with
@@ -42,9 +42,12 @@ STATES = ("low", "mid", "high")
 PAPER_GROWTH_FACTOR = {"low": 3.6, "mid": 3.6, "high": 2.0}
 
 
-def fit_targets(calibration: Path = DEFAULTS_CALIBRATION) -> set[tuple[str, str, str]]:
-    """(state, relax, Table 1 key) of every target of the calibration that set the defaults."""
-    cal = tomllib.loads(calibration.read_text())
+def fit_targets(calibration: str = DEFAULTS_CALIBRATION) -> set[tuple[str, str, str]]:
+    """(state, relax, Table 1 key) of every target of the calibration that set the defaults (a
+    bundled calibration name or a path)."""
+    from kmc.config import find_bundled
+
+    cal = tomllib.loads(find_bundled("calibration", calibration, "calibrations").read_text())
     out = set()
     for t in cal.get("targets", []):
         m = re.search(r"(low|mid|high)_m_(3min|1h|field_on)", str(cal["base"][t["protocol"]]))
@@ -87,7 +90,7 @@ def heldout_markdown(result: dict, targets=None) -> str:
                         f"{paper_value:.0f}{unit} | {diff} | {'yes' if ok else 'no'} |")
     rows.append("")
     rows.append(f"Held out: {sum(held)} of {len(held)} values within {TABLE1_TOLERANCE:.0%} of the paper. "
-                f"Fit targets: those of `{DEFAULTS_CALIBRATION.relative_to(ROOT)}`.")
+                f"Fit targets: those of `runs/calibrations/{DEFAULTS_CALIBRATION}.toml`.")
     return "\n".join(rows)
 
 
