@@ -170,6 +170,14 @@ class Calibration:
     def point(self, params: np.ndarray) -> dict:
         return {p.key: float(f"{v:.12g}") for p, v in zip(self.parameters, params)}
 
+    def to_params(self, u) -> np.ndarray:
+        """Parameter values of unit coordinates ``u`` (clipped to [0, 1], i.e. to the bounds)."""
+        return np.array([p.from_unit(min(max(float(x), 0.0), 1.0)) for p, x in zip(self.parameters, u)])
+
+    def start_unit(self) -> np.ndarray:
+        """Unit coordinates of the start point."""
+        return np.array([p.to_unit(p.start) for p in self.parameters])
+
     def campaign(self, base: str, params: np.ndarray) -> cp.Campaign:
         """The one-point campaign of one base protocol at a parameter vector."""
         return cp.from_dict({"base": str(self.bases[base]), "replicas": self.replicas, "seed": self.seed,
@@ -218,14 +226,7 @@ def table1_targets(bases: dict[str, Path], sigma_percent: float = 10.0) -> list[
 
 def load_calibration(path) -> Calibration:
     """Read and check a calibration file; errors are :class:`ConfigError` naming the key."""
-    path = Path(path)
-    if not path.is_file():
-        from importlib import resources
-
-        bundled = Path(str(resources.files("kmc.runs"))) / "calibrations" / (str(path).removesuffix(".toml") + ".toml")
-        if not bundled.is_file():
-            raise ConfigError("calibration", str(path), "no such file, nor a bundled calibration")
-        path = bundled
+    path = cfg.find_bundled("calibration", path, "calibrations")
     return from_dict(read_toml("calibration", path), source=str(path), root=path.parent)
 
 
@@ -573,7 +574,7 @@ def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | No
     budget = max_evaluations or cal.max_evaluations
     values = np.array([t.value for t in cal.targets])
     P = cal.parameters
-    to_params = lambda u: np.array([p.from_unit(min(max(x, 0.0), 1.0)) for p, x in zip(P, u)])  # noqa: E731
+    to_params = cal.to_params
     cache: dict[str, Evaluation] = {}
     scale_box: list = []
 
@@ -617,7 +618,7 @@ def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | No
         rs = [(e.mean - values) / scale_box[0] for e in run(us)]
         return np.column_stack([(r - r0) / (d[j] - u[j]) for j, (r, d) in enumerate(zip(rs, us))])
 
-    u0 = np.array([p.to_unit(p.start) for p in P])
+    u0 = cal.start_unit()
     e0 = run([u0])[0]
     scale = np.sqrt(np.array([t.sigma for t in cal.targets]) ** 2 + np.nan_to_num(e0.sem) ** 2)
     scale_box.append(scale)

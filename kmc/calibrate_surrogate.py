@@ -266,8 +266,7 @@ def calibrate(cal: kc.Calibration, store_path, comm=None, max_evaluations: int |
     runs_per_eval = len(cal.bases) * level_calibration(cal, level).replicas
     q = o.batch_size or max(1, (1 if comm is None else comm.Get_size()) // runs_per_eval)
 
-    def to_params(u):
-        return np.array([p.from_unit(min(max(float(x), 0.0), 1.0)) for p, x in zip(P, u)])
+    to_params = cal.to_params
 
     def key(u):
         return _canonical_json(cal.point(to_params(u)))
@@ -316,7 +315,7 @@ def calibrate(cal: kc.Calibration, store_path, comm=None, max_evaluations: int |
         return out
 
     # the initial design: the start point (full level, and low) + Sobol points (modelled level)
-    u0 = np.array([p.to_unit(p.start) for p in P])
+    u0 = cal.start_unit()
     design = [("high", u0)] + ([("low", u0)] if paired else []) + \
         [(level, u) for u in sobol(n0 - 1, d, cal.seed)]
     run(design[:max_evals])

@@ -37,6 +37,11 @@ PAPER_TABLE1 = {
 SLOPE_BLOCK_S = 240.0
 
 
+def baseline_frame(ms: np.ndarray, ends: list[int]) -> int:
+    """Frame ΔM_S is measured from: the M_S minimum from the end of the relaxation (segment 1) on."""
+    return ends[1] + int(np.nanargmin(ms[ends[1]:]))
+
+
 def claim_numbers(data: dict, attrs: dict) -> dict:
     """Claim quantities of one run's frames (``kmc.store.read_frames``) and attributes ({} if too few)."""
     if "segment" not in data:                 # a replica that has not written a frame yet
@@ -55,7 +60,7 @@ def claim_numbers(data: dict, attrs: dict) -> dict:
     boundary = (attrs.get("config") or {}).get("boundary") or {}
     capacity = boundary.get("solubility_per_nm2", math.nan) * (attrs.get("film") or {}).get("area_nm2", math.nan)
     mr_final = float(m[-1]) if field[-1] == 0 else math.nan
-    low = relax + int(np.argmin(ms[relax:]))                 # the frame ΔM_S is measured from
+    low = baseline_frame(ms, ends)
     n_film = np.asarray(data["n_film"], float)
     dn = 100.0 * float(n_film[low] - n_film[-1]) / n_film[0] if n_film[0] else math.nan
     return {
@@ -93,7 +98,7 @@ def depth_profiles(data: dict, attrs: dict, phase_names) -> dict:
     if len(ends) < 3 or "phase_profile" not in data:
         return {}
     ms = np.asarray(data["saturation_magnetization"], float)
-    frames = {"gate_end": ends[0], "ms_min": ends[1] + int(np.argmin(ms[ends[1]:])), "final": len(ms) - 1}
+    frames = {"gate_end": ends[0], "ms_min": baseline_frame(ms, ends), "final": len(ms) - 1}
     thickness = float((attrs.get("film") or {}).get("thickness_nm", math.nan))
     n_prof = np.asarray(data["n_profile"], float)
     cofe = np.asarray(data["phase_profile"], float)[..., list(phase_names).index("CoFe")]

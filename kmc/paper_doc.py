@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import math
 import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
 
 from kmc import paper_result
 from kmc.claim_status import TABLE1_TOLERANCE, status_markdown
-from kmc.report import STATE_NAMES, claims_markdown, table_markdown
+from kmc.report import STATE_NAMES, _f, claims_markdown, identify_state, mean_pm, table_markdown
 from kmc.stats import mean_se
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,21 +44,16 @@ PAPER_GROWTH_FACTOR = {"low": 3.6, "mid": 3.6, "high": 2.0}
 def fit_targets(calibration: str = DEFAULTS_CALIBRATION) -> set[tuple[str, str, str]]:
     """(state, relax, Table 1 key) of every target of the calibration that set the defaults (a
     bundled calibration name or a path)."""
-    from kmc.config import find_bundled
+    from kmc import config
+    from kmc.calibrate import load_calibration
 
-    cal = tomllib.loads(find_bundled("calibration", calibration, "calibrations").read_text())
+    cal = load_calibration(calibration)
     out = set()
-    for t in cal.get("targets", []):
-        m = re.search(r"(low|mid|high)_m_(3min|1h|field_on)", str(cal["base"][t["protocol"]]))
-        if m and t["quantity"] in QUANTITY_KEYS:
-            out.add((m.group(1), m.group(2).replace("_", "-"), QUANTITY_KEYS[t["quantity"]]))
+    for t in cal.targets:
+        state, relax = identify_state({"config": config.load(str(cal.bases[t.protocol])).resolved()})
+        if state and t.quantity in QUANTITY_KEYS:
+            out.add((state, relax, QUANTITY_KEYS[t.quantity]))
     return out
-
-
-def _pm(mean, se, fmt="{:.0f}") -> str:
-    if mean is None or not math.isfinite(mean):
-        return "n/a"
-    return fmt.format(mean) + (f" ± {fmt.format(se)}" if se is not None and math.isfinite(se) else "")
 
 
 def heldout_markdown(result: dict, targets=None) -> str:
@@ -86,7 +80,7 @@ def heldout_markdown(result: dict, targets=None) -> str:
             unit = " %" if key == "ratio" else ""
             label = {"dMS": "ΔM_S", "dMR": "ΔM_R", "ratio": "ΔM_R/ΔM_S", "dMH": "ΔM at 10 kOe (VSM)"}[key]
             diff = f"{100 * (mean / paper_value - 1):+.0f} %" if mean is not None else "n/a"
-            rows.append(f"| {STATE_NAMES[s]} | {label} | {relax} | {role} | {_pm(mean, se)}{unit} | "
+            rows.append(f"| {STATE_NAMES[s]} | {label} | {relax} | {role} | {mean_pm(mean, se)}{unit} | "
                         f"{paper_value:.0f}{unit} | {diff} | {'yes' if ok else 'no'} |")
     rows.append("")
     rows.append(f"Held out: {sum(held)} of {len(held)} values within {TABLE1_TOLERANCE:.0%} of the paper. "
@@ -104,11 +98,11 @@ def mechanism_markdown(result: dict) -> str:
             continue
 
         def cell(key, fmt="{:.0f}"):
-            return _pm(*mean_se([x.get(key) for x in c]), fmt)
+            return mean_pm(*mean_se([x.get(key) for x in c]), fmt)
         rows.append(f"| {r['name']} | {STATE_NAMES[r['state']]}, {r['relax']} | {cell('ms_min')} | {cell('ms_final')} | "
-                    f"{_pm(r['table1']['dMS']['mean'], r['table1']['dMS']['se'])} | {cell('dn_cycles', '{:.1f}')} | "
+                    f"{mean_pm(r['table1']['dMS']['mean'], r['table1']['dMS']['se'])} | {cell('dn_cycles', '{:.1f}')} | "
                     f"{cell('dms_per_dn', '{:.1f}')} | {cell('fill_at_min', '{:.2f}')} | "
-                    f"{_pm(*mean_se([x['ms_final'] / x['ms_min'] for x in c if x.get('ms_min')]), '{:.1f}')} |")
+                    f"{mean_pm(*mean_se([x['ms_final'] / x['ms_min'] for x in c if x.get('ms_min')]), '{:.1f}')} |")
     points = [(mean_se([x.get("fill_at_min") for x in r["replicas"]["claims"] if x])[0], r["table1"]["dMS"]["mean"])
               for r in result["runs"] if r["state"] and any(r["replicas"]["claims"])]
     points = np.array([p for p in points if None not in p and all(map(math.isfinite, p))])
@@ -223,7 +217,7 @@ def calibration_markdown(result: dict, source: str, order: dict) -> str:
     ``order``: {"targets": [names], "parameters": [keys]} in the calibration's order (the stored
     result's dicts may come back sorted; its sensitivity rows and columns follow this order)."""
     def num(x, fmt="{:.4g}"):
-        return "n/a" if x is None or not math.isfinite(x) else fmt.format(x)
+        return _f(x, fmt)
 
     sur = result.get("surrogate") or {}
     rows = [f"From `{source}`: χ² = {num(result['chi2'], '{:.3g}')} for {len(result['targets'])} targets, "

@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from kmc.claim_status import status_markdown
-from kmc.stats import mean_se as _mean_se
 from kmc.paper_claims import PAPER_TABLE1, claim_numbers, depth_profiles
 from kmc.paper_result import fingerprint, summarize, write
 from kmc.protocol import parse_duration_s
+from kmc.stats import mean_se as _mean_se
 from kmc.summary import segment_end_frames
 
 STATE_NAMES = {"low": "Low M", "mid": "Mid M", "high": "High M"}
@@ -172,6 +172,13 @@ def _rel(sim, paper):
     return f"{100 * (sim - paper) / paper:+.0f} %" if math.isfinite(sim) and math.isfinite(paper) and paper else "n/a"
 
 
+def mean_pm(mean, se, fmt="{:.0f}") -> str:
+    """'mean ± se' in ``fmt`` (the SE without a forced sign); 'n/a' for a missing mean, no ± for a missing SE."""
+    if mean is None or not math.isfinite(mean):
+        return "n/a"
+    return _f(mean, fmt) + (f" ± {_f(se, fmt.replace('+', ''))}" if se is not None and math.isfinite(se) else "")
+
+
 def table_markdown(results: list[RunResult]) -> str:
     rows = ["| run | state | complete | ΔM_S sim | ΔM_S paper | diff | ΔM_R sim | ΔM_R paper | diff | "
             "ΔM_R/ΔM_S sim | paper | diff |", "|" + "---|" * 12]
@@ -205,8 +212,7 @@ def claims_markdown(results: list[RunResult]) -> str:
     def cell(claims, key, fmt="{:.0f}", index=None):
         vals = [c[key] if index is None else c[key][index] for c in claims
                 if key in c and (index is None or len(c[key]) > index)]
-        mean, se = _mean_se(vals)
-        return _f(mean, fmt) + (f" ± {_f(se, fmt.replace('+', ''))}" if math.isfinite(se) else "")
+        return mean_pm(*_mean_se(vals), fmt)
 
     for r in results:
         if not any(r.claims):
