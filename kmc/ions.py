@@ -8,6 +8,7 @@ import numpy as np
 
 from kmc.core import hopping as core
 from kmc.core.field import gap_fields
+from kmc.core.memory import on_huge_pages
 from kmc.core.rng import new_state
 from kmc.core.sumtree import new_tree, tree_total
 from kmc.plugins.hops.tables import HopTables
@@ -72,6 +73,8 @@ class IonSystem:
              "voltage_v", "prev_voltage_v", "t_switch_s", "_bnd_since_s", "_bnd_valid_until")
     #: work space of the core, meaningless between calls (not saved)
     SCRATCH = ("buf",)
+    #: mutable arrays an event reads at random: kept on huge pages (:mod:`kmc.core.memory`)
+    RANDOM_ACCESS = ("rec", "ion_at", "disp", "tree")
 
     #: near-surface electrolyte counts covered by one boundary rate table (the core returns to
     #: Python only when the count leaves the table)
@@ -100,7 +103,8 @@ class IonSystem:
         self.disp = np.zeros((self.n_ions, 3))
         self.electrolyte = np.full(self.n_ions, -1, dtype=np.int32)
         hop, dir_cls, dir_vec = core.direction_table(lattice.hop_vec, lattice.hop_class, lattice.hop_nbr)
-        nbr = np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32)
+        hop = on_huge_pages(hop)
+        nbr = on_huge_pages(np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32))
         env_static = tables.env_static.astype(np.int16)
         self.rec, rec16 = core.new_records(occ, lattice.layer, len(dz))
         core.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, rec16)
@@ -144,6 +148,8 @@ class IonSystem:
     def _pack(self) -> None:
         """The named tuple of mutable arrays the jitted core takes (rebuilt after a state reload);
         ``rec16`` is derived here, the int16 view of the records."""
+        for name in self.RANDOM_ACCESS:
+            setattr(self, name, on_huge_pages(getattr(self, name)))
         self.rec16 = self.rec.view(np.int16)
         self.x = core.State(**{name: getattr(self, name) for name in core.State._fields})
 
