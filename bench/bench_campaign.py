@@ -47,8 +47,8 @@ def child(args) -> None:
     """Runs under mpiexec: warm up, then time the campaign on every rank."""
     from mpi4py import MPI
 
-    from kmc import campaign as cp
-    from kmc.engine import Simulation
+    from kmc.campaigns import campaign as cp
+    from kmc.engine.simulation import Simulation
 
     comm = MPI.COMM_WORLD
     camp = cp.load_campaign(args.campaign)
@@ -66,11 +66,11 @@ def child(args) -> None:
 def replica_times(camp, repeats: int = 5) -> dict:
     import zarr
 
-    from kmc.engine import Simulation
+    from kmc.engine.simulation import Simulation
 
     conf = camp.config(0)
     Simulation(conf, seed=1, spawn_key=(9, 9)).run()  # warm
-    from kmc.campaign_store import BufferedReplica
+    from kmc.campaigns.campaign_store import BufferedReplica
 
     bare, stored, buffered = [], [], []
     tmp = Path(tempfile.mkdtemp(prefix="mikmc-bench-"))
@@ -99,7 +99,7 @@ def hardware_ceiling(campaign_path: Path, n: int, repeats: int = 8) -> float:
 
     The best any scheduler can do on this machine: E_hw(n) = that ratio / n.
     """
-    code = ("import sys, time\nfrom kmc import campaign as cp\nfrom kmc.engine import Simulation\n"
+    code = ("import sys, time\nfrom kmc import campaign as cp\nfrom kmc.engine.simulation import Simulation\n"
             f"c = cp.load_campaign({str(campaign_path)!r}); conf = c.config(0)\n"
             "Simulation(conf, seed=1, spawn_key=(9, 9)).run()\n"
             "t = time.perf_counter()\n"
@@ -130,8 +130,7 @@ def main() -> None:
 
     import tomllib
 
-    from kmc import campaign as cp
-
+    from kmc.campaigns import campaign as cp
     sets = {k: tomllib.loads(f"v = {v}")["v"] for k, v in (s.split("=", 1) for s in args.sets)}
     tmp = Path(tempfile.mkdtemp(prefix="mikmc-bench-"))
     try:
@@ -171,7 +170,7 @@ def main() -> None:
                 print(f"  warning: {res['failed']} replicas failed")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         if len(walls) > 1:
-            from kmc.campaign_store import diff_stores
+            from kmc.campaigns.campaign_store import diff_stores
 
             first, *rest = args.ranks
             same = all(diff_stores(tmp / f"n{first}.zarr", tmp / f"n{n}.zarr") == [] for n in rest)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kmc.ions import FieldModel, IonSystem
+from kmc.model.ions import FieldModel, IonSystem
 from kmc.lattices.cubic import CubicTestLattice
 from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.closed import Closed

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from kmc.paper_claims import claim_numbers
-from kmc.report import table1
-from kmc.store import read_frames
-from kmc.summary import segment_end_frames
+from kmc.paper.claims import claim_numbers
+from kmc.paper.report import table1
+from kmc.storage.store import read_frames
+from kmc.analysis.summary import segment_end_frames
 
 OUT = Path(__file__).parent.parent / "docs" / "data" / "magnet_lateral.jsonl"
 DOC = Path(__file__).parent.parent / "docs" / "magnetism.md"
@@ -95,7 +95,7 @@ def stability_threshold(t_s: float = 3600.0, temperature_k: float = 300.0) -> st
     """Smallest finite CoFe cluster that keeps its direction over t_s at zero field, from the
     default plug-in parameters: E_B = N K_site ≥ kT ln(f₀ t)."""
     from kmc.lattices.rocksalt_film import RocksaltFilm
-    from kmc.magnet import MagnetParams
+    from kmc.model.magnet import MagnetParams
     from kmc.plugins.phases.coordination import METAL, CoordinationPhases
     from kmc.units import K_B_EV, MU_B_EV_PER_T, TESLA_PER_OE
 

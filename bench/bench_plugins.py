@@ -17,7 +17,7 @@ import argparse
 import numpy as np
 
 from kmc import plugins
-from kmc.ions import FieldModel, IonSystem
+from kmc.model.ions import FieldModel, IonSystem
 from kmc.lattices.cubic import CubicTestLattice
 from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.closed import Closed

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from kmc.lattices.rocksalt_film import RocksaltFilm
-from kmc.magnet import Magnet, MagnetParams
+from kmc.model.magnet import Magnet, MagnetParams
 from kmc.plugins.exchange.heisenberg import Heisenberg
 from kmc.plugins.exchange.ising import Ising
 from kmc.plugins.phases.coordination import CoordinationPhases

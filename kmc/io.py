@@ -4,8 +4,8 @@
 the ``frame`` dimension, ``layer_z_nm`` on ``layer`` and the phase names on ``phase``; every
 variable keeps its ``units`` and ``description`` attributes, the dataset the run's provenance
 (config, seed, version, plug-ins); ``ds.swap_dims(frame="time")`` indexes by time. The store is
-checked first (:mod:`kmc.integrity`): a damaged
-store raises :class:`kmc.integrity.StoreDamaged` instead of returning fill values as data.
+checked first (:mod:`kmc.storage.integrity`): a damaged
+store raises :class:`kmc.storage.integrity.StoreDamaged` instead of returning fill values as data.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from kmc.integrity import check_run, child_groups
+from kmc.storage.integrity import check_run, child_groups
 
 
 def run_groups(store) -> list[str]:
     """The run groups of a store: ``[""]`` for a single run, ``points/<p>/replicas/<r>`` of a campaign
-    (in numeric order; unreadable group metadata raises :class:`kmc.integrity.StoreDamaged`)."""
+    (in numeric order; unreadable group metadata raises :class:`kmc.storage.integrity.StoreDamaged`)."""
     root = zarr.open_group(str(store), mode="r")
     if "frames_written" in root.attrs:
         return [""]
@@ -65,7 +65,7 @@ def to_atoms(store, snapshot: int = -1, run: str | None = None, time_s: float | 
     """
     from ase import Atoms
 
-    from kmc.snapshots import read_snapshot, snapshot_at
+    from kmc.storage.snapshots import read_snapshot, snapshot_at
 
     group = zarr.open_group(str(store), mode="r", path=run or "")
     k = snapshot_at(group, time_s) if time_s is not None else snapshot

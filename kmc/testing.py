@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmc.ions import FieldModel, IonSystem
+from kmc.model.ions import FieldModel, IonSystem
 from kmc.plugins.boundary.closed import Closed
 from kmc.plugins.hops.arrhenius import ArrheniusHop
 
@@ -51,7 +51,6 @@ def tiny_lattices() -> dict:
 
 def _instance(plugin, group: str):
     from kmc import plugins
-
     cls = plugin if isinstance(plugin, type) else type(plugin)
     label = f"{group} plug-in {getattr(cls, 'name', cls.__name__)!r} ({cls.__module__}:{cls.__qualname__})"
     try:
@@ -85,7 +84,7 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
     hop must satisfy k(a→b)/k(b→a) = exp(−(E_b − E_a)/kT); finally ``n_events`` KMC events run
     through the jitted core on a closed film at zero and non-zero voltage, conserving the ions.
     """
-    from kmc.ions import FieldModel, IonSystem
+    from kmc.model.ions import FieldModel, IonSystem
     from kmc.plugins.boundary.closed import Closed
     from kmc.plugins.hops.tables import HopTables
     from kmc.units import K_B_EV
@@ -167,7 +166,7 @@ def check_boundary_plugin(plugin, temperature_k: float = 300.0, n_events: int = 
     ``hold_s(V, V_prev, t)`` a positive time (s, may be inf), for a grid of voltages,
     times and electrolyte contents; then KMC runs with it at −25 V and 0 V, conserving film +
     electrolyte ions."""
-    from kmc.ions import FieldModel, IonSystem
+    from kmc.model.ions import FieldModel, IonSystem
     from kmc.plugins.hops.arrhenius import ArrheniusHop
 
     bnd, label = _instance(plugin, "boundaries")
@@ -217,7 +216,7 @@ def check_exchange_plugin(plugin, temperature_k: float = 300.0, n_sweeps: float 
     in-place change it makes to ``new``, e.g. snapping to allowed states). Finally the Magnet
     relaxes ``n_sweeps`` sweeps with it: spins stay finite, ±1 (Ising) or unit vectors.
     """
-    from kmc.magnet import Magnet, MagnetParams
+    from kmc.model.magnet import Magnet, MagnetParams
     from kmc.plugins.exchange.tables import SpinModel
     from kmc.plugins.phases.coordination import CoordinationPhases
 

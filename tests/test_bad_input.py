@@ -136,7 +136,6 @@ def broken_protocol(draw):
 
 def _known_keys(section: str) -> set:
     from kmc import config as cfg
-
     conf = cfg.from_dict(json.loads(json.dumps(BASE)))
     if section == "<top>":
         return cfg.TOP_KEYS | set(cfg.PLUGIN_SECTIONS) | set(cfg.PLAIN_SECTIONS)
@@ -262,7 +261,7 @@ def test_an_unwritable_output_is_one_line(tmp_path, target, monkeypatch):
 
 def test_overwrite_keeps_the_old_store_until_the_new_run_is_set_up(tmp_path, monkeypatch):
     """A run that fails after the config checks but before its store exists leaves the old store."""
-    from kmc.engine import Simulation
+    from kmc.engine.simulation import Simulation
 
     out = tmp_path / "r.zarr"
     (tmp_path / "p.toml").write_text(to_toml(BASE))
@@ -288,7 +287,7 @@ def test_overwrite_keeps_the_old_store_until_the_new_run_is_set_up(tmp_path, mon
 
 
 def test_an_internal_error_is_one_line_with_the_traceback_in_a_file(tmp_path, monkeypatch):
-    from kmc.engine import Simulation
+    from kmc.engine.simulation import Simulation
 
     def broken(self, *a, **k):
         raise ZeroDivisionError("bug")
@@ -307,7 +306,7 @@ def test_an_internal_error_is_one_line_with_the_traceback_in_a_file(tmp_path, mo
 
 
 def test_a_campaign_in_which_every_replica_fails_exits_non_zero(tmp_path, monkeypatch):
-    from kmc.engine import Simulation
+    from kmc.engine.simulation import Simulation
 
     def broken(self, *a, **k):
         raise FloatingPointError("NaN rate")

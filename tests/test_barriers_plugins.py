@@ -10,7 +10,7 @@ from kmc import config
 from kmc.barriers import datafile
 from kmc.barriers.datafile import BarrierRow
 from kmc.barriers.fit import ClusterBasis
-from kmc.ions import FieldModel, IonSystem
+from kmc.model.ions import FieldModel, IonSystem
 from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.closed import Closed
 from kmc.plugins.hops.arrhenius import ArrheniusHop

@@ -8,7 +8,7 @@ import pytest
 import zarr
 from click.testing import CliRunner
 
-from kmc import calibrate as kc
+from kmc.calibration import calibrate as kc
 from kmc.cli import main
 from kmc.config import ConfigError, load
 

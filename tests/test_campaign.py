@@ -13,12 +13,12 @@ import pytest
 import zarr
 from click.testing import CliRunner
 
-from kmc import campaign as cp
-from kmc import campaign_store as cs
+from kmc.campaigns import campaign as cp
+from kmc.campaigns import campaign_store as cs
 from kmc.cli import main
 from kmc.config import ConfigError, find_protocol, load
-from kmc.engine import Simulation
-from kmc.store import read_frames
+from kmc.engine.simulation import Simulation
+from kmc.storage.store import read_frames
 
 #: a ~30 ms replica: 2 nm x 2x2 cells, 30 s simulated
 TINY = {"segments.0.duration": "20 s", "segments.1.duration": "10 s",

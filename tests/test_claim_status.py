@@ -2,8 +2,8 @@
 
 from types import SimpleNamespace
 
-from kmc.claim_status import CLAIMS, status, verdicts
-from kmc.report import PAPER_TABLE1
+from kmc.paper.claim_status import CLAIMS, status, verdicts
+from kmc.paper.report import PAPER_TABLE1
 
 
 def run(state, relax, dms, ratio, mr_over, thirds=(0.5, 0.9, 1.0), slopes=(16, 14, 8, 7)):

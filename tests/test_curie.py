@@ -7,7 +7,7 @@ import pytest
 from ase.build import bulk
 
 from kmc.lattices.base import lattice_from_atoms
-from kmc.magnet import Magnet, MagnetParams
+from kmc.model.magnet import Magnet, MagnetParams
 from kmc.plugins.exchange.heisenberg import Heisenberg
 from kmc.plugins.exchange.ising import Ising
 from kmc.plugins.phases.coordination import METAL, CoordinationPhases

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
-from kmc.diffraction import PAPER_SPACINGS_A, shell_intensities, slice_report, spacings_shown, superstructure_index
+from kmc.analysis.diffraction import PAPER_SPACINGS_A, shell_intensities, slice_report, spacings_shown, superstructure_index
 
 A = 4.24
 

@@ -5,8 +5,8 @@ import pytest
 import zarr
 
 from kmc import config
-from kmc.engine import Simulation
-from kmc.store import read_frames
+from kmc.engine.simulation import Simulation
+from kmc.storage.store import read_frames
 
 SHORT = {"lattice.thickness_nm": 4.0, "lattice.cells_xy": [2, 2],
          "segments.0.duration": "30 s", "segments.1.duration": "20 s"}

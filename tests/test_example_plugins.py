@@ -54,7 +54,7 @@ def test_hop_law_differs_from_arrhenius_where_the_film_is_depleted():
 
 
 def test_clock_spins_land_on_clock_states():
-    from kmc.magnet import Magnet, MagnetParams
+    from kmc.model.magnet import Magnet, MagnetParams
     from kmc.plugins.phases.coordination import CoordinationPhases
 
     lat = tiny_lattices()["rocksalt_film"]

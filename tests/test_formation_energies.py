@@ -10,9 +10,7 @@ from importlib import resources
 import pytest
 from pymatgen.core import Composition
 
-from kmc import phase_id
-
-
+from kmc.analysis import phase_id
 def raw_table() -> dict:
     """The bundled file as stored, without going through the loader."""
     return json.loads(resources.files("kmc").joinpath("data", phase_id.DATA_FILE).read_text())

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import zarr
 
-from kmc.integrity import StoreDamaged
+from kmc.storage.integrity import StoreDamaged
 from kmc.io import open_run, run_groups
 
 

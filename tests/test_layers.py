@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from kmc.lattices.rocksalt_film import RocksaltFilm
-from kmc.magnet import Magnet, MagnetParams
+from kmc.model.magnet import Magnet, MagnetParams
 from kmc.plugins.exchange.heisenberg import Heisenberg
 from kmc.plugins.phases.coordination import CoordinationPhases
 from kmc.units import MU_B_EV_PER_T, TESLA_PER_OE

@@ -5,9 +5,9 @@ import pytest
 import zarr
 
 from kmc import config
-from kmc.engine import Simulation
+from kmc.engine.simulation import Simulation
 from kmc.lattices.rocksalt_film import RocksaltFilm
-from kmc.magnet import MU_B_EMU, Magnet, MagnetParams
+from kmc.model.magnet import MU_B_EMU, Magnet, MagnetParams
 from kmc.plugins.exchange.heisenberg import Heisenberg
 from kmc.plugins.exchange.ising import Ising
 from kmc.plugins.phases.coordination import NAMES, CoordinationPhases

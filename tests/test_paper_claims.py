@@ -1,7 +1,7 @@
 """The seed paper's claims 1 and 5 (docs/paper.md) on a reduced film, over several seeds.
 
 The bundled ``paper/reduced_high_m`` protocol is High M, 3 min scaled to a 20 nm, 2 × 2-cell film
-with every time × (20/50)² and the electrolyte's capacity × 20/50 (kmc/reduced.py: the film's N
+with every time × (20/50)² and the electrolyte's capacity × 20/50 (kmc/config/reduced.py: the film's N
 transport is then similar). Each claim is judged on the replica mean ± K_SE standard errors of
 N_SEEDS seeds, so a claim that holds for one lucky seed does not pass. Remanence is not scaled
 (magnetic times are physical), so claims 3 and 4 are not judged here (docs/paper.md judges them on
@@ -14,11 +14,11 @@ from click.testing import CliRunner
 
 from kmc.cli import main
 from kmc.config import load
-from kmc.paper_claims import claim_numbers
-from kmc.reduced import scaled
-from kmc.stats import mean_se
-from kmc.store import open_run, read_frames
-from kmc.summary import depth_thirds, segment_end_frames
+from kmc.paper.claims import claim_numbers
+from kmc.config.reduced import scaled
+from kmc.analysis.stats import mean_se
+from kmc.storage.store import open_run, read_frames
+from kmc.analysis.summary import depth_thirds, segment_end_frames
 
 pytestmark = pytest.mark.slow
 N_SEEDS = 4

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kmc import paper_result
-from kmc.paper_doc import blocks, fit_targets, update
-from kmc.stats import mean_se
+from kmc.paper import result as paper_result
+from kmc.publish.paper_doc import blocks, fit_targets, update
+from kmc.analysis.stats import mean_se
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "paper.md"
@@ -28,7 +28,7 @@ def test_committed_page_matches_committed_result(result):
         m = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->", text, re.S)
         assert m, f"docs/paper.md has no generated:{name} block"
         assert m.group(1) == body, f"docs/paper.md block {name!r} differs from docs/data/paper_result.json: " \
-                                   "run python -m kmc.paper_doc docs/data/paper_result.json"
+                                   "run python -m kmc.publish.paper_doc docs/data/paper_result.json"
 
 
 def test_a_changed_result_is_caught(result, tmp_path):
@@ -91,7 +91,7 @@ def test_the_prose_on_the_vsm_comparison_holds_in_the_result(result):
 def test_calibration_page_matches_its_committed_result_and_its_prose_holds():
     """docs/calibration.md's table1_surrogate block is generated from the committed JSON; the prose
     after it says two parameters end on a bound and escape/solubility move all ΔM_S alike."""
-    from kmc.paper_doc import calibration_markdown
+    from kmc.publish.paper_doc import calibration_markdown
 
     path = ROOT / "docs" / "data" / "table1_surrogate_result.json"
     data = json.loads(path.read_text())

@@ -6,7 +6,7 @@ import pytest
 import zarr
 from click.testing import CliRunner
 
-from kmc import phase_id, phase_refs
+from kmc.analysis import phase_id, phase_refs
 from kmc.cli import main
 
 def test_formation_energies_have_sources():

@@ -8,7 +8,7 @@ import zarr
 from click.testing import CliRunner
 
 from kmc.cli import main
-from kmc.report import PAPER_TABLE1, identify_state, table1
+from kmc.paper.report import PAPER_TABLE1, identify_state, table1
 
 def test_identify_state():
     assert identify_state({"source": "/x/runs/paper/high_m_1h.toml"}) == ("high", "1h")
@@ -21,7 +21,7 @@ def test_identify_state():
 @pytest.mark.parametrize("relax", ["3min", "1h", "field-on"])
 def test_paper_protocols_are_identified_by_their_segments(state, relax):
     """The bundled protocol and the paper campaign's point for each state, from segments alone."""
-    from kmc.campaign import find_campaign, load_campaign
+    from kmc.campaigns.campaign import find_campaign, load_campaign
     from kmc.config import load
 
     name = f"paper/{state}_m_{relax.replace('-', '_')}"
@@ -60,7 +60,7 @@ def test_report_from_short_run(short_run, tmp_path):
             assert files and files[0].stat().st_size > 1000
             assert f"{files[0].stem}.png" in md
     # the machine-readable result: every Table 1 value with its SE, fingerprint, config, version
-    from kmc.paper_result import read
+    from kmc.paper.result import read
 
     result = read(out / "result.json")
     run = result["runs"][0]
@@ -82,7 +82,7 @@ def test_incomplete_store_flagged(short_run, tmp_path):
 
 
 def test_claim_numbers_of_a_constructed_run():
-    from kmc.paper_claims import claim_numbers
+    from kmc.paper.claims import claim_numbers
 
     # gate 8 min under field (frames every 2 min), relax, zero-field gate, relax, gate
     t = np.array([0, 120, 240, 360, 480, 600, 720, 840, 960.0])
@@ -107,13 +107,13 @@ def test_claim_numbers_of_a_constructed_run():
     assert c["dn_cycles"] == pytest.approx(100 * (965 - 940) / 1000)     # % of the film's initial N
     assert c["dms_per_dn"] == pytest.approx(66 / 2.5) and c["fill_at_min"] == pytest.approx(30 / 60)
     # a campaign replica that has not written a frame yet (a running campaign) gives no numbers
-    from kmc.paper_claims import depth_profiles
+    from kmc.paper.claims import depth_profiles
 
     assert claim_numbers({}, {}) == {} and depth_profiles({}, {}, []) == {}
 
 
 def test_paper_doc_regenerates_only_the_marked_blocks(short_run, tmp_path):
-    from kmc.paper_doc import load, update
+    from kmc.publish.paper_doc import load, update
 
     doc = tmp_path / "paper.md"
     doc.write_text("# page\nprose 12.5 stays\n<!-- generated:table1 -->\nold 999\n<!-- /generated:table1 -->\n"

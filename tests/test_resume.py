@@ -12,9 +12,9 @@ import zarr
 from click.testing import CliRunner
 
 from kmc import config
-from kmc.checkpoint import GROUP, Checkpointer, read_checkpoint, resume, write_checkpoint
+from kmc.engine.checkpoint import GROUP, Checkpointer, read_checkpoint, resume, write_checkpoint
 from kmc.cli import main
-from kmc.engine import Simulation
+from kmc.engine.simulation import Simulation
 
 #: gating, relaxation, gating, relaxation with magnetism on a 6 nm film: 28 frames, ~2 s
 PROTOCOL = """

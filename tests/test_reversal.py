@@ -78,7 +78,7 @@ def test_an_isolated_cluster_in_a_film_forgets_its_direction_at_zero_field():
     """Wiring: a metal site stripped of its N neighbours in a nitride film is a one-site cluster with
     E_B = K ≪ kT: after a long interval at zero field it points either way with probability 1/2."""
     from kmc.config import load
-    from kmc.engine import Simulation
+    from kmc.engine.simulation import Simulation
 
     sim = Simulation(load("quick", {"lattice.thickness_nm": 6.0, "lattice.cells_xy": [4, 4]}), seed=3)
     magnet = sim.processes[0]

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from kmc.cli import main
 from kmc.config import load
-from kmc.engine import Simulation
+from kmc.engine.simulation import Simulation
 from kmc.io import to_atoms, to_structure
-from kmc.snapshots import read_snapshot, snapshot_frames
+from kmc.storage.snapshots import read_snapshot, snapshot_frames
 
 SETS = {"lattice.thickness_nm": 4.0, "lattice.cells_xy": [3, 3], "segments.0.duration": "60 s",
         "segments.1.duration": "30 s"}

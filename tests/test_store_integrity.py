@@ -1,4 +1,4 @@
-"""Store integrity: the manifest, kmc.integrity, RunStore.reopen, and what every reader does with damage."""
+"""Store integrity: the manifest, kmc.storage.integrity, RunStore.reopen, and what every reader does with damage."""
 
 import json
 import shutil
@@ -8,11 +8,11 @@ import pytest
 import zarr
 from click.testing import CliRunner
 
-from kmc import campaign as cp
-from kmc import campaign_store as cs
+from kmc.campaigns import campaign as cp
+from kmc.campaigns import campaign_store as cs
 from kmc.cli import main
-from kmc.integrity import StoreDamaged, verify_run
-from kmc.store import FieldSpec, RunStore, read_frames
+from kmc.storage.integrity import StoreDamaged, verify_run
+from kmc.storage.store import FieldSpec, RunStore, read_frames
 
 #: the short quick run (tests/conftest.py) with 76 frames: two chunks, frames 0-63 and 64-75
 SHORT = ["--set", "lattice.thickness_nm=3.0", "--set", "lattice.cells_xy=[2,2]",

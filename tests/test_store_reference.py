@@ -27,6 +27,7 @@ def fingerprint(path) -> dict:
     """{array path: 'dtype shape sha256'} of every array in the store, plus the attributes ATTRS."""
     root = zarr.open_group(str(path), mode="r")
     out = {"attrs": json.loads(json.dumps({k: root.attrs.get(k) for k in ATTRS}, sort_keys=True, default=str))}
+    out["attrs"]["config"].pop("description", None)  # prose (it names source files, which may move)
 
     def walk(group, prefix):
         for name, arr in sorted(group.arrays()):

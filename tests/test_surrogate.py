@@ -9,10 +9,10 @@ import pytest
 import zarr
 from click.testing import CliRunner
 
-from kmc import calibrate as kc
+from kmc.calibration import calibrate as kc
 from kmc.cli import main
 from kmc.config import ConfigError, load
-from kmc.surrogate import GP, sobol
+from kmc.calibration.surrogate import GP, sobol
 
 TRUE_U = np.array([0.3, 0.6])
 OFFSET = np.array([10.0, -5.0, 20.0])     # low fidelity − full fidelity, per target

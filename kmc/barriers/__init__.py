@@ -1,6 +1,6 @@
 """Hop barriers from atomistic data: environments, NEB with any ASE calculator, the data file, the LCE fit.
 
-Engine-independent (no numba, no run state): ``mikmc barriers`` (kmc/cli_barriers.py) and the
+Engine-independent (no numba, no run state): ``mikmc barriers`` (kmc/cli/barriers.py) and the
 ``table`` / ``lce`` hop plug-ins (plugins/hops/) use it. See docs/barriers.md.
 
 * :mod:`kmc.barriers.environments` — the local environment of an N hop on the rocksalt N sublattice,

@@ -12,7 +12,7 @@ The config (TOML; bundled: runs/barriers/) has four parts::
 Every environment is one task (its id: ``shell-metals``). Rank 0 owns the data file: it creates it
 (metadata: the structure, calculator and NEB settings, their SHA-256), skips the tasks already in
 it (resume: run the same command again; more environments in the config extend it), hands the rest
-out over the MPI ranks (kmc.scheduler, rank 0 works too) and appends the two rows of every finished
+out over the MPI ranks (kmc.campaigns.scheduler, rank 0 works too) and appends the two rows of every finished
 NEB at once (forward from the start environment, backward from the end environment). A task that
 raises is reported and left for the next run. A data file written with other structure, calculator
 or NEB settings is refused.
@@ -239,7 +239,7 @@ def run_campaign(config: BarriersConfig, out, comm=None, limit: int | None = Non
 
     Returns the report on rank 0, None on other ranks. ``limit``: at most this many tasks this time.
     """
-    from kmc.scheduler import run_dynamic
+    from kmc.campaigns.scheduler import run_dynamic
 
     out = Path(out)
     rank = 0 if comm is None else comm.Get_rank()

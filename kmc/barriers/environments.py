@@ -265,7 +265,7 @@ def sample_snapshots(store, count: int, seed: int = 0, run: str | None = None) -
     """
     import zarr
 
-    from kmc.snapshots import read_snapshot
+    from kmc.storage.snapshots import read_snapshot
 
     group = zarr.open_group(str(store), mode="r", path=run or "")
     if "snapshots" not in group:

@@ -1,4 +1,4 @@
-"""The contract between an exchange plug-in and the magnet process (kmc.magnet).
+"""The contract between an exchange plug-in and the magnet process (kmc.model.magnet).
 
 An exchange plug-in is a class with ``build(lattice, phases, temperature_k) -> SpinModel``; the
 constructor's keyword arguments are the keys of the ``[exchange]`` section. The magnet process

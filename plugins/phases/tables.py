@@ -1,4 +1,4 @@
-"""The contract between a phase plug-in and the magnet process (kmc.magnet)."""
+"""The contract between a phase plug-in and the magnet process (kmc.model.magnet)."""
 
 from __future__ import annotations
 

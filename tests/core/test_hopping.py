@@ -9,7 +9,7 @@ from scipy import stats
 
 from kmc.analysis import CORRELATION_FACTOR_VACANCY, correlation_factor
 from kmc.core import hopping as core
-from kmc.ions import FieldModel
+from kmc.model.ions import FieldModel
 from kmc.lattices.cubic import CubicTestLattice
 from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.solubility import SolubilityLimited

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import zarr
 
-from kmc import campaign as cp
-from kmc import campaign_store as cs
-from kmc.engine import Simulation
+from kmc.campaigns import campaign as cp
+from kmc.campaigns import campaign_store as cs
+from kmc.engine.simulation import Simulation
 
 MPI = pytest.importorskip("mpi4py.MPI")
 COMM = MPI.COMM_WORLD

@@ -94,7 +94,6 @@ def test_load_rejects_broken_registrations(fake_eps, name, message):
 
 def test_config_reports_bad_api_version_in_one_line(fake_eps):
     from kmc import config
-
     with pytest.raises(config.ConfigError, match="hops.name = 'future': .*api_version 2"):
         config.load("quick", {"hops.name": "future"})
 

@@ -1,0 +1,5 @@
+"""``python -m kmc.cli`` = ``mikmc``."""
+
+from kmc.cli.main import main
+
+main()

@@ -1,0 +1,338 @@
+"""Regenerate the numbers and figures of docs/paper.md from a paper result, so that none is typed.
+
+Run:  python -m kmc.publish.paper_doc docs/data/paper_result.json [--doc docs/paper.md] [--figures docs/figures]
+      python -m kmc.publish.paper_doc paper.zarr [more stores] --save docs/data/paper_result.json
+      python -m kmc.publish.paper_doc --calibration fit.zarr --save docs/data/table1_surrogate_result.json
+
+A JSON argument is a result written by ``mikmc report`` (``result.json``, :mod:`kmc.paper.result`);
+store arguments are summarised first (``--save`` keeps that summary). Every block between
+``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` in the page is replaced by the matching
+function below; text outside the markers is left as written. ``--calibration`` does the same for
+the result of a calibration store (or its saved JSON) in docs/calibration.md, block
+``calibration-<name of the calibration file>``. tests/test_paper_doc.py fails when a committed
+page and its committed result disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from kmc.paper import result as paper_result
+from kmc.paper.claim_status import TABLE1_TOLERANCE, status_markdown
+from kmc.paper.report import STATE_NAMES, _f, claims_markdown, identify_state, mean_pm, table_markdown
+from kmc.analysis.stats import mean_se
+
+ROOT = Path(__file__).resolve().parent.parent
+#: the calibration whose result is the plug-in defaults (docs/calibration.md); its targets are
+#: "fit targets" in the held-out table, everything else is held out
+DEFAULTS_CALIBRATION = "table1_fast"
+QUANTITY_KEYS = {"delta_ms": "dMS", "delta_mr": "dMR", "mr_ratio": "ratio"}
+#: the parameters a Table 1 calibration fits (table1_fast, table1_surrogate): named with their
+#: values in the provenance line, so the page says which defaults its numbers were run with
+FITTED_PARAMETERS = (("boundary", "escape_time_s"), ("boundary", "solubility_per_nm2"), ("boundary", "solvation_ev"))
+STATES = ("low", "mid", "high")
+#: seed paper, discussion of Table 1: "In the High M sample, M_S increases by a factor close to 2
+#: between the first and last cycles ... the Mid M and Low M samples show ... a factor of approximately 3.6"
+PAPER_GROWTH_FACTOR = {"low": 3.6, "mid": 3.6, "high": 2.0}
+
+
+def fit_targets(calibration: str = DEFAULTS_CALIBRATION) -> set[tuple[str, str, str]]:
+    """(state, relax, Table 1 key) of every target of the calibration that set the defaults (a
+    bundled calibration name or a path)."""
+    from kmc import config
+    from kmc.calibration.calibrate import load_calibration
+
+    cal = load_calibration(calibration)
+    out = set()
+    for t in cal.targets:
+        state, relax = identify_state({"config": config.load(str(cal.bases[t.protocol])).resolved()})
+        if state and t.quantity in QUANTITY_KEYS:
+            out.add((state, relax, QUANTITY_KEYS[t.quantity]))
+    return out
+
+
+def heldout_markdown(result: dict, targets=None) -> str:
+    """Table 1 values side by side with the paper, each marked fit target or held out."""
+    targets = fit_targets() if targets is None else targets
+    runs = {(r["state"], r["relax"]): r for r in result["runs"]}
+    paper = result["paper"]
+    rows = ["| state | quantity | protocol | role | sim | paper | diff | within 25 % |", "|---|---|---|---|---|---|---|---|"]
+    held = []
+    for s in STATES:
+        for key, relax, paper_value in (("dMS", "3min", paper[s]["dMS"]), ("dMS", "field-on", paper[s]["dMS"]),
+                                        ("dMH", "field-on", paper[s]["dMS"]),
+                                        ("dMR", "3min", paper[s]["dMR"]["3min"]), ("ratio", "3min", paper[s]["ratio"]["3min"]),
+                                        ("dMS", "1h", paper[s]["dMS"]), ("dMR", "1h", paper[s]["dMR"]["1h"]),
+                                        ("ratio", "1h", paper[s]["ratio"]["1h"])):
+            r = runs.get((s, relax))
+            if r is None:
+                continue
+            mean, se = r["table1"][key]["mean"], r["table1"][key]["se"]
+            role = "fit target" if (s, relax, key) in targets else "held out"
+            ok = mean is not None and abs(mean / paper_value - 1) <= TABLE1_TOLERANCE
+            if role == "held out":
+                held.append(ok)
+            unit = " %" if key == "ratio" else ""
+            label = {"dMS": "ΔM_S", "dMR": "ΔM_R", "ratio": "ΔM_R/ΔM_S", "dMH": "ΔM at 10 kOe (VSM)"}[key]
+            diff = f"{100 * (mean / paper_value - 1):+.0f} %" if mean is not None else "n/a"
+            rows.append(f"| {STATE_NAMES[s]} | {label} | {relax} | {role} | {mean_pm(mean, se)}{unit} | "
+                        f"{paper_value:.0f}{unit} | {diff} | {'yes' if ok else 'no'} |")
+    rows.append("")
+    rows.append(f"Held out: {sum(held)} of {len(held)} values within {TABLE1_TOLERANCE:.0%} of the paper. "
+                f"Fit targets: those of `runs/calibrations/{DEFAULTS_CALIBRATION}.toml`.")
+    return "\n".join(rows)
+
+
+def mechanism_markdown(result: dict) -> str:
+    """What the cycles add, per run: ΔM_S's baseline and end, N extracted, moment per N, electrolyte fill."""
+    rows = ["| run | state | M_S at ΔM_S baseline | M_S final | ΔM_S | N extracted during the cycles (% of the film's N) | "
+            "ΔM_S per % of N extracted (emu/cm³) | electrolyte fill at the baseline | M_S final / baseline |", "|" + "---|" * 9]
+    for r in result["runs"]:
+        c = [x for x in r["replicas"]["claims"] if x]
+        if not c or r["state"] is None:
+            continue
+
+        def cell(key, fmt="{:.0f}"):
+            return mean_pm(*mean_se([x.get(key) for x in c]), fmt)
+        rows.append(f"| {r['name']} | {STATE_NAMES[r['state']]}, {r['relax']} | {cell('ms_min')} | {cell('ms_final')} | "
+                    f"{mean_pm(r['table1']['dMS']['mean'], r['table1']['dMS']['se'])} | {cell('dn_cycles', '{:.1f}')} | "
+                    f"{cell('dms_per_dn', '{:.1f}')} | {cell('fill_at_min', '{:.2f}')} | "
+                    f"{mean_pm(*mean_se([x['ms_final'] / x['ms_min'] for x in c if x.get('ms_min')]), '{:.1f}')} |")
+    points = [(mean_se([x.get("fill_at_min") for x in r["replicas"]["claims"] if x])[0], r["table1"]["dMS"]["mean"])
+              for r in result["runs"] if r["state"] and any(r["replicas"]["claims"])]
+    points = np.array([p for p in points if None not in p and all(map(math.isfinite, p))])
+    if len(points) > 2:
+        r_fill = float(np.corrcoef(points.T)[0, 1])
+        slope = float(np.polyfit(points[:, 0], points[:, 1], 1)[0])
+        rows += ["", f"Across these {len(points)} points ΔM_S falls with the electrolyte's fill at the baseline: "
+                 f"Pearson r = {r_fill:.2f}, slope {slope:.0f} emu/cm³ per unit fill. The paper's growth of M_S "
+                 f"over the cycles (final / baseline, from its text): " +
+                 ", ".join(f"{STATE_NAMES[s]} ≈ {g}" for s, g in PAPER_GROWTH_FACTOR.items()) + "."]
+    return "\n".join(rows)
+
+
+def provenance_markdown(result: dict, source: str) -> str:
+    runs = result["runs"]
+    reps = sorted({r["n_replicas"] for r in runs})
+    cells = sorted({"×".join(map(str, r.get("cells_xy") or ["?"])) for r in runs})
+    prints = ", ".join(r["fingerprint"] for r in runs)
+    fitted = sorted({", ".join(f"`{section}.{key}` = {(r['config'].get(section) or {}).get(key)}"
+                               for section, key in FITTED_PARAMETERS) for r in runs})
+    return (f"Generated by `python -m kmc.publish.paper_doc {source}` from {len(runs)} campaign points of "
+            f"{', '.join(result.get('stores') or ['?'])} "
+            f"({'/'.join(map(str, reps))} replicas each) on films {', '.join(cells)} cells wide, "
+            f"mikmc {result.get('mikmc_version')}; data fingerprints {prints}. "
+            f"Calibrated ion parameters of these runs: {'; '.join(fitted)}.")
+
+
+def blocks(result: dict, source: str = "docs/data/paper_result.json") -> dict[str, str]:
+    """Generated text of each block name."""
+    summaries = paper_result.runs_of(result)
+    return {
+        "table1": table_markdown(summaries),
+        "claims": claims_markdown(summaries),
+        "status": status_markdown(summaries, result["paper"]),
+        "heldout": heldout_markdown(result),
+        "mechanism": mechanism_markdown(result),
+        "provenance": provenance_markdown(result, source),
+    }
+
+
+def _grid():
+    """A 2 × 3 grid of axes (rows: two quantities; columns: Low/Mid/High M) on the Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True, sharey="row")
+    return fig, axes
+
+
+def _save(fig, axes, path: Path, ylabels) -> Path:
+    import matplotlib.pyplot as plt
+
+    for row, label in enumerate(ylabels):
+        axes[row, 0].set_ylabel(label)
+    labelled = [ax for ax in axes[0] if ax.get_legend_handles_labels()[0]]
+    if labelled:
+        labelled[0].legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def figure_depth(result: dict, path: Path) -> Path:
+    """CoFe fraction and N occupancy vs depth for Low/Mid/High M field-on runs: end of gating, ΔM_S's
+    baseline (M_S minimum after relaxation), end of the cycles."""
+    runs = {(r["state"], r["relax"]): r for r in result["runs"] if r.get("profiles")}
+    fig, axes = _grid()
+    for k, s in enumerate(STATES):
+        r = runs.get((s, "field-on")) or runs.get((s, "3min"))
+        if r is None:
+            continue
+        p = paper_result._nan(r["profiles"])
+        for when, style in (("gate_end", ":"), ("ms_min", "--"), ("final", "-")):
+            axes[0, k].plot(p["z_nm"], p[f"cofe_{when}"], style, label=when.replace("_", " "))
+            axes[1, k].plot(p["z_nm"], p[f"n_{when}"], style, label=when.replace("_", " "))
+        axes[0, k].set_title(f"{STATE_NAMES[s]} ({r['relax']})")
+        axes[1, k].set_xlabel("height above the electrode (nm); electrolyte on the right")
+    return _save(fig, axes, path, ("CoFe fraction of metal sites", "N site occupancy"))
+
+
+def figure_alignment(result: dict, path: Path) -> Path | None:
+    """Alignment M/M_S vs depth of the zero-field protocols (3 min and 1 h relaxation): when the field
+    is switched off and after the cycles; M_S per slice for reference. None without magnetisation
+    profiles in the result (stores written before they were recorded)."""
+    runs = {(r["state"], r["relax"]): r for r in result["runs"] if "m_final" in (r.get("profiles") or {})}
+    if not any((s, relax) in runs for s in STATES for relax in ("3min", "1h")):
+        return None
+    fig, axes = _grid()
+    for k, s in enumerate(STATES):
+        for relax, color in (("3min", "tab:blue"), ("1h", "tab:red")):
+            r = runs.get((s, relax))
+            if r is None:
+                continue
+            p = {key: np.asarray(v, float) for key, v in paper_result._nan(r["profiles"]).items()}
+            for when, style in (("relax_end", "--"), ("final", "-")):
+                ms = p[f"ms_{when}"]
+                align = np.divide(p[f"m_{when}"], ms, out=np.full_like(ms, np.nan), where=ms > 1.0)
+                axes[0, k].plot(p["z_nm"], align, style, color=color, label=f"{relax}, {when.replace('_', ' ')}")
+                axes[1, k].plot(p["z_nm"], ms, style, color=color)
+        axes[0, k].set_title(STATE_NAMES[s])
+        axes[0, k].axhline(0, color="k", lw=0.5)
+        axes[1, k].set_xlabel("height above the electrode (nm)")
+    return _save(fig, axes, path, ("M / M_S at zero field (slice)", "M_S of the slice (emu/cm³)"))
+
+
+def calibration_markdown(result: dict, source: str, order: dict) -> str:
+    """A calibration store's ``result`` attribute (kmc.calibration.calibrate.Result.to_dict) as tables;
+    ``order``: {"targets": [names], "parameters": [keys]} in the calibration's order (the stored
+    result's dicts may come back sorted; its sensitivity rows and columns follow this order)."""
+    def num(x, fmt="{:.4g}"):
+        return _f(x, fmt)
+
+    sur = result.get("surrogate") or {}
+    rows = [f"From `{source}`: χ² = {num(result['chi2'], '{:.3g}')} for {len(result['targets'])} targets, "
+            f"{result['evaluations']} evaluations" + (f" ({', '.join(f'{k} {v}' for k, v in sur['evaluations_by_level'].items())}"
+                                                     f", {num(sur.get('core_hours'), '{:.2f}')} core-hours)" if sur else "")
+            + f"; {'converged' if result['converged'] else 'not converged'}: {result['message']}.", "",
+            "| parameter | start | fitted | ± 1σ | χ² < χ²_min + 1 |", "|---|---|---|---|---|"]
+    box = sur.get("interval_chi2_min_plus_1", {})
+    for key in order["parameters"]:
+        p = result["parameters"][key]
+        lo, hi = box.get(key, [None, None])
+        rows.append(f"| `{key}` | {num(p['start'])} | {num(p['value'])} | {num(p['sigma'], '{:.2g}')} | "
+                    f"{num(lo)} – {num(hi)} |")
+    rows += ["", "| target | value | σ | model (full film) | ± SEM | (model − value)/s |", "|---|---|---|---|---|---|"]
+    for name in order["targets"]:
+        t = result["targets"][name]
+        rows.append(f"| {name} | {num(t['value'])} | {num(t['sigma'], '{:.3g}')} | {num(t['model_mean'])} | "
+                    f"{num(t['model_sem'], '{:.2g}')} | {num(t['residual'], '{:+.2f}')} |")
+    keys = order["parameters"]
+    rows += ["", "| sensitivity d target / d ln p | " + " | ".join(f"`{k}`" for k in keys) + " |",
+             "|---|" + "---|" * len(keys)]
+    for name, sens in zip(order["targets"], result.get("sensitivity_dlnp") or []):
+        rows.append(f"| {name} | " + " | ".join(num(x, "{:.0f}") for x in sens) + " |")
+    return "\n".join(rows)
+
+
+def replace_blocks(doc: Path, bodies: dict[str, str]) -> list[str]:
+    """Replace the text between ``<!-- generated:NAME -->`` markers of ``doc``; returns the names found."""
+    text = doc.read_text()
+    done = []
+    for name, body in bodies.items():
+        pattern = re.compile(rf"(<!-- generated:{name} -->).*?(<!-- /generated:{name} -->)", re.S)
+        if pattern.search(text):
+            text = pattern.sub(lambda m: f"{m.group(1)}\n{body}\n{m.group(2)}", text)
+            done.append(name)
+    doc.write_text(text)
+    return done
+
+
+def update(doc: Path, result: dict, source: str = "docs/data/paper_result.json") -> list[str]:
+    """Rewrite the generated blocks of the paper page ``doc``; returns the names replaced."""
+    return replace_blocks(doc, blocks(result, source))
+
+
+def load(paths) -> dict:
+    """A result from one JSON file, or summarised from run/campaign stores."""
+    if len(paths) == 1 and Path(paths[0]).suffix == ".json":
+        return paper_result.read(paths[0])
+    from kmc.paper.report import load as load_stores
+
+    return paper_result.summarize([r for p in paths for r in load_stores(p)])
+
+
+def _relative(path: str) -> str:
+    p = Path(path).resolve()
+    return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else path
+
+
+def load_calibration_result(path) -> dict:
+    """{"calibration": file stem, "order": {"targets", "parameters"}, "result"} of a calibration store
+    or of a JSON saved from one."""
+    import json
+
+    if Path(path).suffix == ".json":
+        data = json.loads(Path(path).read_text())
+    else:
+        import zarr
+
+        from kmc.calibration.calibrate import ATTR
+
+        attrs = dict(zarr.open_group(str(path), mode="r").attrs)
+        if "result" not in attrs or ATTR not in attrs:
+            raise ValueError(f"{path}: not a finished mikmc calibration store")
+        canonical = attrs[ATTR]["calibration"]
+        data = {"calibration": Path(attrs[ATTR]["source"]).stem, "result": attrs["result"],
+                "order": {"targets": [t["name"] for t in canonical["targets"]],
+                          "parameters": [p["key"] for p in canonical["parameters"]]}}
+    return data
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("inputs", nargs="*", help="a result.json, or run/campaign stores")
+    ap.add_argument("--doc", help="page to regenerate (default: docs/paper.md, or docs/calibration.md)")
+    ap.add_argument("--save", help="write the result (JSON) here")
+    ap.add_argument("--figures", help="directory for the generated figures")
+    ap.add_argument("--calibration", help="a calibration store or its saved JSON: regenerate its block")
+    args = ap.parse_args(argv)
+    if args.calibration:
+        data = paper_result._clean(load_calibration_result(args.calibration))
+        name, source = data["calibration"], args.calibration
+        if args.save:
+            import json
+
+            Path(args.save).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+            source = _relative(args.save)
+        doc = Path(args.doc or ROOT / "docs" / "calibration.md")
+        names = replace_blocks(doc, {f"calibration-{name}": calibration_markdown(data["result"], source, data["order"])})
+        print(f"{doc}: regenerated {', '.join(names) or 'nothing (no generated:calibration-' + name + ' block)'}")
+        return
+    if not args.inputs:
+        ap.error("give a paper result or stores, or --calibration")
+    result = load(args.inputs)
+    source = " ".join(args.inputs)
+    if args.save:
+        paper_result.write(result, args.save)
+        source = _relative(args.save)
+    doc = args.doc or str(ROOT / "docs" / "paper.md")
+    names = update(Path(doc), result, source)
+    print(f"{doc}: regenerated {', '.join(names) or 'nothing (no markers)'}")
+    if args.figures:
+        print(f"figure: {figure_depth(result, Path(args.figures) / 'paper_depth.png')}")
+        aligned = figure_alignment(result, Path(args.figures) / "paper_alignment.png")
+        print(f"figure: {aligned}" if aligned else "no magnetisation profiles in the result: no alignment figure")
+
+
+if __name__ == "__main__":
+    main()
