@@ -29,13 +29,9 @@ State lives in two named tuples: :data:`Static` (tables of the lattice and hop l
 and :data:`State` (what events change). Field refresh policy: :mod:`kmc.core.field`.
 
 Memory layout (what one event touches, for large films where every touch is a cache miss):
-everything the rate of a site depends on is one 8-byte record ``rec[s]`` (int8 view ``rec``,
-int16 view ``rec16`` of the same buffer): ``code_s`` and ``layer_s`` (int16 words R_CODE,
-R_LAYER), ``occ_s`` (byte R_OCC) and ``nvac[s, :]`` (bytes R_NVAC …), so updating a neighbour
-touches one cache line, not five arrays. A hop's class and vector come from a direction id
-``hop[s, k]`` (uint8/uint16) into the small tables ``dir_cls``/``dir_vec`` (the exact vectors of
-the lattice, so displacements are bit for bit those of a per-hop vector table). Ion and site
-indices (``ion_at``, ``electrolyte``, ``top_perm``, ``top_pos``, ``nbr``) are int32.
+everything the rate of a site depends on is one record ``rec[s]`` (:mod:`kmc.core.records`);
+the large arrays sit on huge pages (:mod:`kmc.core.memory`). Ion and site indices (``ion_at``,
+``electrolyte``, ``top_perm``, ``top_pos``, ``nbr``) are int32.
 """
 
 from collections import namedtuple
@@ -44,6 +40,7 @@ import numpy as np
 from numba import njit
 
 from kmc.core.field import F_VOLTAGE_V, fill_tilt_rows, full_field, update_gaps_of_layer
+from kmc.core.records import R_CODE, R_LAYER, R_NVAC, R_OCC, site_rate
 from kmc.core.rng import uniform, uniform_pos
 from kmc.core.sumtree import (_OFF, ARITY, leaf_base, leaf_get, leaf_put, node_mark, prefetch, tree_find, tree_set,
                               tree_sum_parents, tree_total, update_marked)
@@ -61,9 +58,6 @@ STOP_TIME, STOP_EVENTS, STOP_WINDOW, STOP_FROZEN = range(4)
 #: films from this many sites on prefetch the lines an event will touch (smaller ones fit in cache)
 PREFETCH_MIN_SITES = 1 << 15
 
-# site record: int16 words (of ``rec16``) and bytes (of ``rec``)
-R_CODE, R_LAYER = 0, 1  # environment code nocc·n_static + env_static; depth layer
-R_OCC, R_NVAC = 4, 5  # 1 = ion; vacant neighbours by hop class (n_cls bytes)
 
 #: read-only tables: neighbours (int32), direction ids of the hops and their class and vector (Å),
 #: layers, the hop law
@@ -74,55 +68,6 @@ Static = namedtuple("Static", ["nbr", "hop", "dir_cls", "dir_vec", "layer", "lay
 State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
                              "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
                              "top_pos", "bnd_out", "bnd_in", "buf"])
-
-
-def record_bytes(n_cls: int) -> int:
-    """Bytes of one site record for n_cls hop classes (a power of two, at least 8)."""
-    w = 8
-    while w < R_NVAC + n_cls:
-        w *= 2
-    return w
-
-
-def new_records(occ, layer, n_cls: int) -> tuple[np.ndarray, np.ndarray]:
-    """Site records (int8 view, int16 view of one buffer) with occupancy and layer set, counts 0."""
-    n = len(occ)
-    rec = np.zeros((n, record_bytes(n_cls)), dtype=np.int8)
-    rec16 = rec.view(np.int16)
-    rec[:, R_OCC] = occ
-    rec16[:, R_LAYER] = layer
-    return rec, rec16
-
-
-def direction_table(hop_vec, hop_class, hop_nbr):
-    """Direction ids of the hops: (hop (n, z) uint8 or uint16, dir_cls (n_dir,) int8, dir_vec
-    (n_dir, 3) float64 Å). Ids number the distinct (vector, class) pairs, compared bit for bit."""
-    n, z = hop_nbr.shape
-    key = np.concatenate([np.ascontiguousarray(hop_vec, dtype=np.float64).reshape(n * z, 3).view(np.uint64),
-                          hop_class.reshape(n * z, 1).astype(np.uint64)], axis=1)
-    key[hop_nbr.reshape(-1) < 0] = 0  # padding: any id will do (never read)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
-    if len(uniq) > 2 ** 16:
-        raise ValueError(f"{len(uniq)} distinct hop vectors: at most 65536 are supported")
-    dtype = np.uint8 if len(uniq) <= 2 ** 8 else np.uint16
-    dir_vec = np.ascontiguousarray(uniq[:, :3]).view(np.float64).copy()
-    return inv.reshape(n, z).astype(dtype), uniq[:, 3].astype(np.int8), dir_vec
-
-
-@njit(cache=True, inline="always")
-def site_rate(s, rec, rec16, base, tilt):
-    """Total hop rate R_s (Hz) of site s from its record: 0 if vacant or without a vacant neighbour.
-
-    The rate formula is written out here, in the one function every rate update goes through."""
-    if rec[s, R_OCC] == 0:
-        return 0.0
-    ell = rec16[s, R_LAYER]
-    acc = 0.0
-    for c in range(tilt.shape[1]):
-        acc += rec[s, R_NVAC + c] * tilt[ell, c]
-    if acc > 0.0:
-        return base[rec16[s, R_CODE]] * acc
-    return 0.0
 
 
 @njit(cache=True, inline="always")
@@ -170,42 +115,6 @@ def set_boundary_leaves(n, n_top, tree, cnt, sc, bnd_out, bnd_in):
 def boundary_leaves(st, x):
     """:func:`set_boundary_leaves` of a run's (Static, State)."""
     return set_boundary_leaves(st.nbr.shape[0], st.top_sites.shape[0], x.tree, x.cnt, x.sc, x.bnd_out, x.bnd_in)
-
-
-@njit(cache=True)
-def count_neighbours(nbr, cls, occ, nocc, nvac):
-    """Recompute nocc and nvac from scratch (used at set-up and by consistency checks)."""
-    n_cls = nvac.shape[1]
-    for s in range(nbr.shape[0]):
-        nocc[s] = 0
-        for c in range(n_cls):
-            nvac[s, c] = 0
-        for k in range(nbr.shape[1]):
-            t = nbr[s, k]
-            if t < 0:
-                continue
-            if occ[t]:
-                nocc[s] += 1
-            else:
-                nvac[s, cls[s, k]] += 1
-
-
-@njit(cache=True)
-def fill_records(nbr, hop, dir_cls, n_cls, env_static, n_static, rec, rec16):
-    """Set the code and vacant-neighbour counts of every record from the occupancies (O(N))."""
-    for s in range(nbr.shape[0]):
-        nocc = 0
-        for c in range(n_cls):
-            rec[s, R_NVAC + c] = 0
-        for k in range(nbr.shape[1]):
-            t = nbr[s, k]
-            if t < 0:
-                continue
-            if rec[t, R_OCC]:
-                nocc += 1
-            else:
-                rec[s, R_NVAC + dir_cls[hop[s, k]]] += 1
-        rec16[s, R_CODE] = nocc * n_static + env_static[s]
 
 
 @njit(cache=True)

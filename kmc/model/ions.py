@@ -8,6 +8,7 @@ import numpy as np
 
 from kmc.core import hopping as core
 from kmc.core.field import gap_fields
+from kmc.core import records
 from kmc.core.memory import on_huge_pages
 from kmc.core.rng import new_state
 from kmc.core.sumtree import new_tree, tree_total
@@ -102,12 +103,12 @@ class IonSystem:
         self.ion_at[occ == 1] = np.arange(self.n_ions)
         self.disp = np.zeros((self.n_ions, 3))
         self.electrolyte = np.full(self.n_ions, -1, dtype=np.int32)
-        hop, dir_cls, dir_vec = core.direction_table(lattice.hop_vec, lattice.hop_class, lattice.hop_nbr)
+        hop, dir_cls, dir_vec = records.direction_table(lattice.hop_vec, lattice.hop_class, lattice.hop_nbr)
         hop = on_huge_pages(hop)
         nbr = on_huge_pages(np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32))
         env_static = tables.env_static.astype(np.int16)
-        self.rec, rec16 = core.new_records(occ, lattice.layer, len(dz))
-        core.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, rec16)
+        self.rec, rec16 = records.new_records(occ, lattice.layer, len(dz))
+        records.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, rec16)
         self.sites_per_layer = lattice.sites_per_layer.astype(np.float64)
         self.layer_n = np.bincount(lattice.layer, weights=occ, minlength=lattice.n_layers).astype(np.int64)
         self.layer_ref = self.layer_n.copy()
@@ -247,17 +248,17 @@ class IonSystem:
     def occ(self) -> np.ndarray:
         """(n_sites,) int8 occupancy, 1 = N ion: a view of the site records (writing it bypasses the
         neighbour counts and rates, as writing the former occupancy array did)."""
-        return self.rec[:, core.R_OCC]
+        return self.rec[:, records.R_OCC]
 
     @property
     def nocc(self) -> np.ndarray:
         """(n_sites,) occupied hop neighbours of every site (computed from the records)."""
-        return self.rec16[:, core.R_CODE] // self.static.n_static
+        return self.rec16[:, records.R_CODE] // self.static.n_static
 
     @property
     def nvac(self) -> np.ndarray:
         """(n_sites, n_cls) int8 vacant hop neighbours by hop class (a view of the site records)."""
-        return self.rec[:, core.R_NVAC:core.R_NVAC + self.tilt.shape[1]]
+        return self.rec[:, records.R_NVAC:records.R_NVAC + self.tilt.shape[1]]
 
     @property
     def n_film(self) -> int:

@@ -9,6 +9,7 @@ from scipy import stats
 
 from kmc.analysis import CORRELATION_FACTOR_VACANCY, correlation_factor
 from kmc.core import hopping as core
+from kmc.core import records
 from kmc.model.ions import FieldModel
 from kmc.lattices.cubic import CubicTestLattice
 from kmc.lattices.rocksalt_film import RocksaltFilm
@@ -178,7 +179,7 @@ def test_bookkeeping_stays_exact_through_a_gated_run(escape_time_s):
     assert np.array_equal(np.sort(ids), np.arange(n0))  # every tracer exactly once
     assert np.array_equal(ions.occ == 1, ions.ion_at >= 0)
     nocc, nvac = np.zeros_like(ions.nocc), np.zeros_like(ions.nvac)
-    core.count_neighbours(lat.hop_nbr, lat.hop_class, ions.occ, nocc, nvac)
+    records.count_neighbours(lat.hop_nbr, lat.hop_class, ions.occ, nocc, nvac)
     assert np.array_equal(nocc, ions.nocc) and np.array_equal(nvac, ions.nvac)
     assert np.array_equal(ions.layer_n, np.bincount(lat.layer, weights=ions.occ, minlength=lat.n_layers))
     top = np.flatnonzero(lat.layer == lat.n_layers - 1)
@@ -226,7 +227,7 @@ def test_site_order_changes_the_random_stream_not_the_statistics(order):
 
 def test_direction_table_gives_the_exact_hop_vectors_and_classes():
     lat = RocksaltFilm(thickness_nm=2.0, cells_xy=(2, 2)).build(3)
-    hop, dir_cls, dir_vec = core.direction_table(lat.hop_vec, lat.hop_class, lat.hop_nbr)
+    hop, dir_cls, dir_vec = records.direction_table(lat.hop_vec, lat.hop_class, lat.hop_nbr)
     real = lat.hop_nbr >= 0
     assert np.array_equal(dir_vec[hop][real].view(np.uint64), lat.hop_vec[real].view(np.uint64))
     assert np.array_equal(dir_cls[hop][real], lat.hop_class[real])
