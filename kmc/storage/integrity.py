@@ -13,16 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import math
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import zarr
 from zarr.core.sync import sync
 
-from kmc.storage.store import chunk_checksum
 
 #: arrays every run has; checked for presence in stores without a manifest
 CORE_ARRAYS = ("time", "voltage", "field", "segment", "n_film", "n_electrolyte", "n_profile")
+
+
+def chunk_checksum(values: np.ndarray) -> int:
+    """CRC-32 of an array block's bytes (native dtype, C order)."""
+    return zlib.crc32(np.ascontiguousarray(values).tobytes())
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ is lost). Flushing a block at once costs one zarr write per array instead of one
 
 Each flush also records a manifest in the same attribute update as ``frames_written``:
 ``manifest = {"chunk_frames": C, "frames": n, "arrays": {name: [crc32 per chunk]}}``, the checksum
-(:func:`chunk_checksum`) of the first ``n`` frames of every chunk of ``C`` frames, so that
+(:func:`~kmc.storage.integrity.chunk_checksum`) of the first ``n`` frames of every chunk of ``C`` frames, so that
 :mod:`kmc.storage.integrity` can tell a lost or corrupted chunk from data.
 """
 
@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import math
 import time
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import zarr
+
+from kmc.storage.integrity import check_run, chunk_checksum
 
 SCHEMA_VERSION = 1
 
@@ -41,11 +42,6 @@ class FieldSpec:
 
 def _fill(dtype: str):
     return np.nan if np.dtype(dtype).kind == "f" else -1
-
-
-def chunk_checksum(values: np.ndarray) -> int:
-    """CRC-32 of an array block's bytes (native dtype, C order)."""
-    return zlib.crc32(np.ascontiguousarray(values).tobytes())
 
 
 def _jsonable(obj):
@@ -99,8 +95,6 @@ class RunStore:
         Raises ``ValueError`` for a complete run or ``frames`` > ``frames_written``, and
         :class:`kmc.storage.integrity.StoreDamaged` for a damaged one.
         """
-        from kmc.storage.integrity import check_run
-
         attrs = dict(group.attrs)
         if "frames_written" not in attrs or "n_frames" not in attrs:
             raise ValueError("not a mikmc run group (no frames_written / n_frames)")
