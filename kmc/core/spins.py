@@ -98,6 +98,20 @@ def random_unit(rng, out):
     out[2] = 1.0 - 2.0 * q
 
 
+@njit(cache=True, inline="always")
+def next_site(active, k, sequential, rng):
+    """The site of the next sweep attempt and the next position: ``active[k]`` then k + 1 (cyclic)
+    if ``sequential``, else a site of ``active`` drawn uniformly (k unchanged)."""
+    n = active.shape[0]
+    if sequential:
+        i = active[k]
+        k += 1
+        if k == n:
+            k = 0
+        return i, k
+    return active[min(int(uniform(rng) * n), n - 1)], k
+
+
 @njit(cache=True)
 def _propose(i, spins, step, rng, new):
     """Trial direction: s_i + step·u normalised, u uniform on the sphere (step <= 0: uniform).

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from kmc.core.rng import uniform
-from kmc.core.spins import _propose, accept
+from kmc.core.spins import _propose, accept, next_site
 
 # >>> mikmc-kernel-header (generated kernel modules replace the lines up to the closing marker)
 from kmc.core.spins import ising_delta_e as delta_e  # noqa: E402
@@ -54,13 +54,7 @@ def sweep_ising(spins, active, nbr, jb, hz, kt_ev, n_attempts, rng, sequential):
     acc = 0
     k = min(int(uniform(rng) * n), n - 1) if sequential else 0
     for _ in range(n_attempts):
-        if sequential:
-            i = active[k]
-            k += 1
-            if k == n:
-                k = 0
-        else:
-            i = active[min(int(uniform(rng) * n), n - 1)]
+        i, k = next_site(active, k, sequential, rng)
         de = delta_e(i, spins, nbr, jb, hz)
         if accept(beta * de, rng):
             spins[i] = -spins[i]
@@ -85,13 +79,7 @@ def sweep_vector(spins, active, nbr, jb, hz, ks, axis, step, kt_ev, n_attempts, 
     acc = 0
     k = min(int(uniform(rng) * n), n - 1) if sequential else 0
     for _ in range(n_attempts):
-        if sequential:
-            i = active[k]
-            k += 1
-            if k == n:
-                k = 0
-        else:
-            i = active[min(int(uniform(rng) * n), n - 1)]
+        i, k = next_site(active, k, sequential, rng)
         _propose(i, spins, step, rng, new)
         de = delta_e(i, new, spins, nbr, jb, hz, ks, axis)
         if accept(beta * de, rng):
