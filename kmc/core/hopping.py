@@ -162,15 +162,17 @@ def _flip(s, filled, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_po
 
 @njit(cache=True, inline="always")
 def _prefetch_around(a, nbr, rec, tree, lb):
-    """Prefetch the records, leaves and leaf parents of a's neighbours (the lines an event at a
-    will update), so that their cache misses overlap."""
+    """Prefetch the records, leaves, parents and grandparents of a's neighbours (the lines an
+    event at a will update), so that their cache misses overlap."""
     w = rec.shape[1]
     for k in range(nbr.shape[1]):
         u = nbr[a, k]
         if u >= 0:
             prefetch(rec, u * w)
             prefetch(tree, _OFF + lb + u)
-            prefetch(tree, _OFF + (lb + u - 1) // ARITY)
+            p1 = (lb + u - 1) // ARITY  # parent and grandparent: recomputed after the update
+            prefetch(tree, _OFF + p1)
+            prefetch(tree, _OFF + (p1 - 1) // ARITY)
 
 
 @njit(cache=True, inline="always")
