@@ -48,6 +48,7 @@ def child(args) -> None:
     from mpi4py import MPI
 
     from kmc.campaigns import campaign as cp
+    from kmc.campaigns.runner import run_campaign
     from kmc.engine.simulation import Simulation
 
     comm = MPI.COMM_WORLD
@@ -55,7 +56,7 @@ def child(args) -> None:
     Simulation(camp.config(0), seed=99, spawn_key=(0, 10_000 + comm.Get_rank())).run()  # numba cache
     comm.Barrier()
     t0 = time.perf_counter()
-    report = cp.run_campaign(camp, args.out, comm=comm if comm.Get_size() > 1 else None)
+    report = run_campaign(camp, args.out, comm=comm if comm.Get_size() > 1 else None)
     comm.Barrier()
     wall = time.perf_counter() - t0
     if comm.Get_rank() == 0:

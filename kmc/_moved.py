@@ -1,5 +1,6 @@
 """Module paths from before ``kmc`` was organised by stage (``kmc.ions``, ``kmc.store``, …) still
-import, as a read-only alias of the module's new home, with a DeprecationWarning naming it.
+import, as a read-only alias of the module's new home (or homes, for a module that was split),
+with a DeprecationWarning naming it.
 They will be removed in a later version; new code uses the paths on the right."""
 
 import importlib
@@ -14,9 +15,10 @@ MOVED = {
     "kmc.protocol": "kmc.config.protocol", "kmc.limits": "kmc.config.limits", "kmc.reduced": "kmc.config.reduced",
     "kmc.store": "kmc.storage.store", "kmc.integrity": "kmc.storage.integrity",
     "kmc.snapshots": "kmc.storage.snapshots", "kmc.checkpoint": "kmc.engine.checkpoint",
-    "kmc.campaign": "kmc.campaigns.campaign", "kmc.campaign_store": "kmc.campaigns.campaign_store",
-    "kmc.scheduler": "kmc.campaigns.scheduler", "kmc.calibrate": "kmc.calibration.calibrate",
-    "kmc.calibrate_surrogate": "kmc.calibration.surrogate_search", "kmc.surrogate": "kmc.calibration.surrogate",
+    "kmc.campaign": ("kmc.campaigns.campaign", "kmc.campaigns.runner"), "kmc.campaign_store": "kmc.campaigns.campaign_store",
+    "kmc.scheduler": "kmc.campaigns.scheduler", "kmc.calibrate": tuple(f"kmc.calibration.{m}" for m in (
+        "calibrate", "spec", "parse", "quantities", "evaluate", "result", "least_squares", "write_config", "store")),
+    "kmc.calibrate_surrogate": ("kmc.calibration.surrogate_search", "kmc.calibration.spec", "kmc.calibration.parse"), "kmc.surrogate": "kmc.calibration.surrogate",
     "kmc.phase_id": "kmc.analysis.phase_id", "kmc.phase_refs": "kmc.analysis.phase_refs",
     "kmc.diffraction": "kmc.analysis.diffraction", "kmc.summary": "kmc.analysis.summary",
     "kmc.stats": "kmc.analysis.stats", "kmc.report": "kmc.paper.report", "kmc.paper_claims": "kmc.paper.claims",
@@ -38,12 +40,20 @@ class _OldPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module):
         new = MOVED[module.__name__]
-        warnings.warn(f"{module.__name__} is now {new}; the old path will be removed", DeprecationWarning,
-                      stacklevel=2)
-        real = importlib.import_module(new)
-        module.__doc__ = f"Deprecated alias of :mod:`{new}`."
-        module.__getattr__ = lambda attr: getattr(real, attr)
-        module.__dir__ = lambda: dir(real)
+        homes = [new] if isinstance(new, str) else list(new)
+        warnings.warn(f"{module.__name__} is now {' / '.join(homes)}; the old path will be removed",
+                      DeprecationWarning, stacklevel=2)
+        real = [importlib.import_module(m) for m in homes]
+
+        def lookup(attr):
+            for m in real:
+                if hasattr(m, attr):
+                    return getattr(m, attr)
+            raise AttributeError(f"module {module.__name__!r} (now {' / '.join(homes)}) has no attribute {attr!r}")
+
+        module.__doc__ = f"Deprecated alias of {', '.join(homes)}."
+        module.__getattr__ = lookup
+        module.__dir__ = lambda: sorted(set().union(*(dir(m) for m in real)))
 
 
 def install() -> None:

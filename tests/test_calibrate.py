@@ -8,7 +8,9 @@ import pytest
 import zarr
 from click.testing import CliRunner
 
-from kmc.calibration import calibrate as kc
+from kmc.calibration.evaluate import Evaluator
+from kmc.calibration.parse import from_dict, load_calibration
+from kmc.calibration.store import prepare_store
 from kmc.cli import main
 from kmc.config import ConfigError, load
 
@@ -53,9 +55,9 @@ def toml_text(d):
 def synthetic(tmp_path_factory):
     """Targets computed by the model at TRUTH (same seed as the fit: common random numbers)."""
     tmp = tmp_path_factory.mktemp("cal")
-    probe = kc.from_dict(calibration_dict([1.0] * len(TARGETS), TRUTH))
-    kc.prepare_store(probe, tmp / "truth.zarr")
-    truth = kc.Evaluator(probe, tmp / "truth.zarr").evaluate([np.array(list(TRUTH.values()))])[0]
+    probe = from_dict(calibration_dict([1.0] * len(TARGETS), TRUTH))
+    prepare_store(probe, tmp / "truth.zarr")
+    truth = Evaluator(probe, tmp / "truth.zarr").evaluate([np.array(list(TRUTH.values()))])[0]
     path = tmp / "synthetic.toml"
     path.write_text(toml_text(calibration_dict(truth.mean, START)))
     return tmp, path
@@ -119,15 +121,15 @@ def test_bad_calibration_file_is_a_one_line_error(tmp_path, edit, message):
 
 
 def test_table1_targets_from_paper_protocol_names():
-    cal = kc.load_calibration("table1")
+    cal = load_calibration("table1")
     names = [t.name for t in cal.targets]
     assert len(cal.bases) == 6 and len(names) == 9
     assert {t.quantity for t in cal.targets} == {"delta_ms", "delta_mr"}
-    fast = kc.load_calibration("table1_fast")          # the fit behind the bundled defaults
+    fast = load_calibration("table1_fast")          # the fit behind the bundled defaults
     assert len(fast.bases) == 3 and [t.quantity for t in fast.targets] == ["delta_ms"] * 3
     with pytest.raises(ConfigError):
-        kc.from_dict({"base": "quick", "parameters": {"hops.barrier_ev": {"start": 0.7, "lower": 0.6, "upper": 0.8}}})
-    sur = kc.load_calibration("table1_surrogate")      # issue #15: the GP fit with a 2 x 2-cell low fidelity
+        from_dict({"base": "quick", "parameters": {"hops.barrier_ev": {"start": 0.7, "lower": 0.6, "upper": 0.8}}})
+    sur = load_calibration("table1_surrogate")      # issue #15: the GP fit with a 2 x 2-cell low fidelity
     assert sur.method == "surrogate" and sur.fixed == {"lattice.cells_xy": [3, 3]}
     assert sur.surrogate.low_set == {"lattice.cells_xy": [2, 2]} and sur.surrogate.max_core_hours == 3.0
     assert [t.quantity for t in sur.targets] == ["delta_ms"] * 3 and "boundary.solvation_ev" in \

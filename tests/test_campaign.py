@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from kmc.campaigns import campaign as cp
 from kmc.campaigns import campaign_store as cs
+from kmc.campaigns.runner import run_campaign
 from kmc.cli import main
 from kmc.config import ConfigError, find_protocol, load
 from kmc.engine.simulation import Simulation
@@ -120,7 +121,7 @@ def test_fingerprint_tracks_what_results_depend_on_only():
 def finished(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("camp")
     c = cp.load_campaign(tiny_campaign(tmp, replicas=3))
-    report = cp.run_campaign(c, tmp / "out.zarr")
+    report = run_campaign(c, tmp / "out.zarr")
     return c, tmp / "out.zarr", report
 
 
@@ -180,7 +181,7 @@ def test_status_and_cli_status(finished):
 
 def test_rerun_of_a_finished_campaign_runs_nothing(finished, tmp_path):
     c, out, _ = finished
-    report = cp.run_campaign(c, out)
+    report = run_campaign(c, out)
     assert report.ran == 0 and report.skipped == 6
 
 
@@ -198,7 +199,7 @@ def test_crashing_replicas_are_recorded_and_the_rest_runs(tmp_path, monkeypatch)
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Simulation, "run", flaky)
-    report = cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+    report = run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
     assert (report.complete, report.failed) == (3, 3)
     st = cs.status(tmp_path / "out.zarr")
     assert st["points"][1]["errors"] == {0: "FloatingPointError: rates overflowed"}
@@ -209,8 +210,8 @@ def test_crashing_replicas_are_recorded_and_the_rest_runs(tmp_path, monkeypatch)
 
     # failed replicas are kept on a rerun, and run again on request
     monkeypatch.setattr(Simulation, "run", original)
-    assert cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr").ran == 0
-    report = cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", retry_failed=True)
+    assert run_campaign(cp.load_campaign(path), tmp_path / "out.zarr").ran == 0
+    report = run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", retry_failed=True)
     assert (report.ran, report.complete, report.failed) == (3, 3, 0)
 
 
@@ -218,40 +219,40 @@ def test_crashing_replicas_are_recorded_and_the_rest_runs(tmp_path, monkeypatch)
 
 def test_changed_file_is_refused_unless_extended(tmp_path):
     path = tiny_campaign(tmp_path, replicas=1)
-    cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+    run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
     tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.72, 0.78, 0.75]')
     with pytest.raises(cs.StoreMismatch, match=r"changed since .*replicas 1 -> 2; 1 new point\(s\).*--extend"):
-        cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+        run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
     result = CliRunner().invoke(main, ["campaign", str(path), "-o", str(tmp_path / "out.zarr")])
     assert result.exit_code == 2 and "--extend" in result.output
 
-    report = cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
+    report = run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
     assert (report.ran, report.skipped) == (4, 2)
     st = cs.status(tmp_path / "out.zarr")
     assert (st["n_points"], st["replicas"], st["complete"]) == (3, 2, 6)
     # the same file again is accepted without --extend
-    assert cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr").ran == 0
+    assert run_campaign(cp.load_campaign(path), tmp_path / "out.zarr").ran == 0
 
     # a fresh campaign from the extended file gives the same results
-    cp.run_campaign(cp.load_campaign(path), tmp_path / "fresh.zarr")
+    run_campaign(cp.load_campaign(path), tmp_path / "fresh.zarr")
     assert cs.diff_stores(tmp_path / "fresh.zarr", tmp_path / "out.zarr") == []
 
 
 def test_extend_refuses_changes_that_would_invalidate_finished_replicas(tmp_path):
     path = tiny_campaign(tmp_path, replicas=1)
-    cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
+    run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
     tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.72]')
     with pytest.raises(cs.StoreMismatch, match=r"cannot extend: points \[1\] of the store are not in the file"):
-        cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
+        run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
     path.write_text(path.read_text().replace("seed = 3", "seed = 4"))
     with pytest.raises(cs.StoreMismatch, match="root seed changed"):
-        cp.run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
+        run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
 
 
 def test_refuses_a_store_that_is_not_a_campaign(tmp_path):
     zarr.open_group(str(tmp_path / "run.zarr"), mode="w").attrs["frames_written"] = 0
     with pytest.raises(cs.StoreMismatch, match="not a mikmc campaign store"):
-        cp.run_campaign(cp.load_campaign(tiny_campaign(tmp_path)), tmp_path / "run.zarr")
+        run_campaign(cp.load_campaign(tiny_campaign(tmp_path)), tmp_path / "run.zarr")
 
 
 # --- resume -------------------------------------------------------------------------------------
@@ -259,7 +260,7 @@ def test_refuses_a_store_that_is_not_a_campaign(tmp_path):
 def test_resume_after_incomplete_and_missing_replicas_equals_uninterrupted(tmp_path, finished):
     c, reference, _ = finished
     out = tmp_path / "out.zarr"
-    cp.run_campaign(c, out)
+    run_campaign(c, out)
     # what a crash leaves: a replica cut short, one never started, a summary half written
     g = zarr.open_group(str(out), path="points/0/replicas/1", mode="r+")
     g.attrs.update({"complete": False, "frames_written": 1})
@@ -269,7 +270,7 @@ def test_resume_after_incomplete_and_missing_replicas_equals_uninterrupted(tmp_p
     st = cs.status(out)
     assert (st["complete"], st["incomplete"], st["missing"]) == (4, 1, 1)
 
-    report = cp.run_campaign(c, out)
+    report = run_campaign(c, out)
     assert (report.ran, report.skipped) == (2, 4)
     assert cs.diff_stores(reference, out) == []
 
@@ -295,7 +296,7 @@ def test_resume_after_sigkill_of_a_running_campaign(tmp_path):
     assert result.returncode == 0, result.stderr
     st = cs.status(out)
     assert st["complete"] == 20 and all(pt["summary"] for pt in st["points"])
-    cp.run_campaign(cp.load_campaign(path), tmp_path / "reference.zarr")
+    run_campaign(cp.load_campaign(path), tmp_path / "reference.zarr")
     assert cs.diff_stores(tmp_path / "reference.zarr", out) == []
 
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from kmc.campaigns import campaign as cp
 from kmc.campaigns import campaign_store as cs
+from kmc.campaigns.runner import run_campaign
 from kmc.cli import main
 from kmc.storage.integrity import StoreDamaged, verify_run
 from kmc.storage.store import FieldSpec, RunStore, read_frames
@@ -176,7 +177,7 @@ def test_damaged_replica_is_shown_and_run_again_on_resume(tmp_path):
     path.write_text('title = "tiny"\nbase = "quick"\nreplicas = 2\nseed = 3\n[set]\n'
                     + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n" for k, v in tiny.items()))
     camp, out = cp.load_campaign(path), tmp_path / "out.zarr"
-    cp.run_campaign(camp, out)
+    run_campaign(camp, out)
     before = read_frames(zarr.open_group(str(out), mode="r")["points/0/replicas/1"])
     (out / "points" / "0" / "replicas" / "1" / "n_film" / "c" / "0").unlink()
 
@@ -186,7 +187,7 @@ def test_damaged_replica_is_shown_and_run_again_on_resume(tmp_path):
     assert res.exit_code == 0, res.output
     assert "damaged 1" in res.output and "points/0/replicas/1: array 'n_film'" in res.output
 
-    report = cp.run_campaign(camp, out)
+    report = run_campaign(camp, out)
     assert (report.ran, report.skipped, report.complete) == (1, 1, 1)
     root = zarr.open_group(str(out), mode="r")
     assert verify_run(root["points/0/replicas/1"]) == []

@@ -10,6 +10,9 @@ import zarr
 from click.testing import CliRunner
 
 from kmc.calibration import calibrate as kc
+from kmc.calibration.evaluate import Evaluation
+from kmc.calibration.parse import from_dict
+from kmc.campaigns.campaign import _canonical_json
 from kmc.cli import main
 from kmc.config import ConfigError, load
 from kmc.calibration.surrogate import GP, sobol
@@ -31,7 +34,7 @@ def calibration(method="surrogate", **extra):
          "targets": [{"name": f"t{i}", "array": "events", "value": float(v), "sigma": 3.0}
                      for i, v in enumerate(targets_of(TRUE_U))],
          "max_evaluations": 40, "tolerance": 0.02, **extra}
-    return kc.from_dict(d)
+    return from_dict(d)
 
 
 def fake_evaluator(cal, sem=2.0, salt=""):
@@ -41,10 +44,10 @@ def fake_evaluator(cal, sem=2.0, salt=""):
         out = []
         for p, level in zip(batch, levels or ["high"] * len(batch)):
             u = np.array([q.to_unit(v) for q, v in zip(cal.parameters, p)])
-            h = hashlib.sha256(f"{kc._canonical_json(cal.point(p))}{level}{salt}".encode()).hexdigest()
+            h = hashlib.sha256(f"{_canonical_json(cal.point(p))}{level}{salt}".encode()).hexdigest()
             mean = targets_of(u) + np.random.default_rng(int(h[:8], 16)).normal(size=3) * sem
             mean = mean + (OFFSET if level == "low" else 0.0)
-            out.append(kc.Evaluation(np.asarray(p, float), mean, np.full(3, sem), np.full(3, 2), 2,
+            out.append(Evaluation(np.asarray(p, float), mean, np.full(3, sem), np.full(3, 2), 2,
                                      10.0 if level == "low" else 40.0))
         return out
     return evaluate

@@ -22,11 +22,13 @@ batch that the mean cost per evaluation says would overrun it), or when χ²(u*)
 tolerance·max(1, χ²(u*)) with u* evaluated. Every choice is deterministic (seeded designs, multi-start
 L-BFGS-B), so a rerun on the same store proposes the same points, reuses them by fingerprint, and
 resumes or reproduces the result bit for bit.
+
+The options (``initial_points``, ``batch_size``, ``max_core_hours``, ``kappa``, ``[fidelity]``) are
+read by :mod:`kmc.calibration.parse` into :class:`~kmc.calibration.spec.SurrogateOptions`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -34,92 +36,21 @@ from typing import Callable
 
 import numpy as np
 
-from kmc.calibration import calibrate as kc
-from kmc.campaigns.campaign import _canonical_json, flatten
-from kmc.config import ConfigError
+from kmc.calibration.evaluate import Evaluator, chi2_of
+from kmc.calibration.result import Result
+from kmc.calibration.spec import Calibration, SurrogateOptions, level_calibration
+from kmc.calibration.store import prepare_store, save_result
 from kmc.calibration.surrogate import GP, chi2_moments, minimize_box, sobol
+from kmc.campaigns.campaign import _canonical_json
 
-OPTION_KEYS = ("initial_points", "batch_size", "max_core_hours", "kappa", "fidelity")
-LEVEL_KEYS = ("set", "replicas")
 NEAR = 0.02          # u* counts as evaluated if an evaluation lies this close (max norm, unit coordinates)
 DUPLICATE = 0.005    # a proposal this close to an evaluation of its level is not run again
-
-
-@dataclass(frozen=True)
-class Options:
-    initial_points: int | None = None      # default 2d + 2
-    batch_size: int | None = None          # default: one per (ranks / runs per evaluation)
-    max_core_hours: float | None = None
-    kappa: float = 1.0
-    low_set: dict | None = None            # [fidelity.low] set; None: one level
-    low_replicas: int | None = None        # default: the file's replicas
-
-
-def parse_options(data: dict, cal: kc.Calibration) -> kc.Calibration:
-    """``cal`` with its surrogate options; refuses them with another method. Errors name the key."""
-    present = [k for k in OPTION_KEYS if k in data]
-    if cal.method != "surrogate":
-        if present:
-            raise ConfigError(present[0], data[present[0]], 'only with method = "surrogate"')
-        return cal
-    n0 = data.get("initial_points")
-    if n0 is not None:
-        kc._int("initial_points", n0, 2)
-    q = data.get("batch_size")
-    if q is not None:
-        kc._int("batch_size", q, 1)
-    hours = data.get("max_core_hours")
-    if hours is not None:
-        hours = kc._number("max_core_hours", hours, positive=True)
-    kappa = kc._number("kappa", data.get("kappa", 1.0))
-    if kappa < 0:
-        raise ConfigError("kappa", kappa, "must be >= 0")
-    low_set = low_replicas = None
-    fid = data.get("fidelity")
-    if fid is not None:
-        if not isinstance(fid, dict) or set(fid) != {"low"}:
-            raise ConfigError("fidelity", fid, "a table with one level: low = { set = {...}, replicas = n }")
-        low = fid["low"]
-        if not isinstance(low, dict):
-            raise ConfigError("fidelity.low", low, "a table { set = {dotted key = value}, replicas = n }")
-        for k in low:
-            if k not in LEVEL_KEYS:
-                raise ConfigError(f"fidelity.low.{k}", low[k], f"unknown key; allowed: {', '.join(LEVEL_KEYS)}")
-        low_set = low.get("set", {})
-        if not isinstance(low_set, dict):
-            raise ConfigError("fidelity.low.set", low_set, "must be a table of dotted config keys -> values")
-        low_set = flatten(low_set)
-        fitted = {p.key for p in cal.parameters}
-        for k in low_set:
-            if k in fitted or k == "run.seed":
-                raise ConfigError(f"fidelity.low.set.{k}", low_set[k], "cannot be set (fitted, or run.seed)")
-        low_replicas = kc._int("fidelity.low.replicas", low.get("replicas", cal.replicas), 1)
-        if not low_set and low_replicas == cal.replicas:
-            raise ConfigError("fidelity.low", low, "the same as the full level: give set and/or fewer replicas")
-    cal = dataclasses.replace(cal, surrogate=Options(n0, q, hours, kappa, low_set, low_replicas))
-    if fid is not None:  # the low level's protocols must load (after the full level's)
-        start = np.array([p.start for p in cal.parameters])
-        for base in cal.bases:
-            cal.campaign(base, start)
-            try:
-                level_calibration(cal, "low").campaign(base, start)
-            except ConfigError as exc:
-                raise ConfigError("fidelity.low.set", low_set, str(exc)) from None
-    return cal
-
-
-def level_calibration(cal: kc.Calibration, level: str) -> kc.Calibration:
-    """The calibration whose evaluations are those of ``level`` ("high": the file's; "low": [fidelity.low])."""
-    o = cal.surrogate
-    if level == "high" or o is None or o.low_set is None:
-        return cal
-    return dataclasses.replace(cal, fixed={**cal.fixed, **o.low_set}, replicas=o.low_replicas or cal.replicas)
 
 
 def store_evaluator(cal, store_path, comm, log) -> Callable:
     """``evaluate(batch, levels)`` running (or reusing) campaigns in the calibration store, all levels'
     replicas handed out over the ranks together."""
-    ev = kc.Evaluator(cal, store_path, comm, log=log)
+    ev = Evaluator(cal, store_path, comm, log=log)
 
     def evaluate(batch, levels=None):
         return ev.evaluate(batch, [level_calibration(cal, lv) for lv in levels or ["high"] * len(batch)])
@@ -193,7 +124,7 @@ def fit_model(data: dict, level: str, paired: bool, seed: int, previous: Model |
 # --- the result ---------------------------------------------------------------------------------
 
 @dataclass
-class SurrogateResult(kc.Result):
+class SurrogateResult(Result):
     chi2_predicted: float = math.nan      # predicted χ² there
     predicted: np.ndarray = None          # predicted target means there (full level)
     predicted_sd: np.ndarray = None       # their SD (GP and bias)
@@ -238,20 +169,20 @@ class SurrogateResult(kc.Result):
 
 # --- the loop -----------------------------------------------------------------------------------
 
-def calibrate(cal: kc.Calibration, store_path, comm=None, max_evaluations: int | None = None,
+def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | None = None,
               log=lambda m: None, evaluate: Callable | None = None, max_core_hours: float | None = None
               ) -> SurrogateResult:
     """Fit ``cal`` with the surrogate loop (collective over ``comm``); see the module docstring.
 
-    ``evaluate(batch of parameter vectors, levels) -> [kc.Evaluation]`` ("low"/"high" per vector; None:
+    ``evaluate(batch of parameter vectors, levels) -> [Evaluation]`` ("low"/"high" per vector; None:
     all "high") replaces the campaign runs.
     """
-    o = cal.surrogate or Options()
+    o = cal.surrogate or SurrogateOptions()
     rank = 0 if comm is None else comm.Get_rank()
     say = log if rank == 0 else (lambda m: None)
     wall0 = time.perf_counter()
     if rank == 0:
-        kc.prepare_store(cal, store_path)
+        prepare_store(cal, store_path)
     evaluate = evaluate or store_evaluator(cal, store_path, comm, say)
     P, T = cal.parameters, cal.targets
     d, m = len(P), len(T)
@@ -283,7 +214,7 @@ def calibrate(cal: kc.Calibration, store_path, comm=None, max_evaluations: int |
                 data[lvl][k] = (u, e)
                 session["new"] += e.ran > 0
                 session["replicas"] += e.ran
-                chi2 = f"  chi2={kc._chi2(e, values - (bias_now() if lvl == 'low' else 0), scale_box):.4g}" \
+                chi2 = f"  chi2={chi2_of(e, values - (bias_now() if lvl == 'low' else 0), scale_box):.4g}" \
                     if scale_box else ""
                 say(f"eval {n_used():3d} {lvl:4s}: " + ", ".join(f"{p.key}={v:.6g}" for p, v in zip(P, e.params))
                     + chi2 + ("" if e.ran else "  (reused)"))
@@ -322,7 +253,7 @@ def calibrate(cal: kc.Calibration, store_path, comm=None, max_evaluations: int |
     start = data["high"][key(u0)][1]
     scale_box.append(np.sqrt(sigma ** 2 + np.nan_to_num(start.sem) ** 2))
     scale = scale_box[0]
-    say(f"start: chi2 = {kc._chi2(start, values, scale_box):.4g}")
+    say(f"start: chi2 = {chi2_of(start, values, scale_box):.4g}")
 
     def chi2_mean(model, U):
         mean, _ = model.predict(U)
@@ -377,7 +308,7 @@ def calibrate(cal: kc.Calibration, store_path, comm=None, max_evaluations: int |
     # the result: the model's optimum, with the full-level evaluation nearest to it (the best measured
     # one without a model)
     high = list(data["high"].values())
-    u_best, best = min(high, key=lambda ue: kc._chi2(ue[1], values, scale_box))
+    u_best, best = min(high, key=lambda ue: chi2_of(ue[1], values, scale_box))
     res = dict(params=to_params(u_best), chi2_predicted=math.nan, predicted=np.full(m, np.nan),
                predicted_sd=np.full(m, np.nan), bias=np.zeros(m), bias_se=np.zeros(m), n_pairs=0,
                interval=np.full((d, 2), np.nan))
@@ -394,15 +325,13 @@ def calibrate(cal: kc.Calibration, store_path, comm=None, max_evaluations: int |
         res.update(params=to_params(u_star), chi2_predicted=chi_star, predicted=mean[0],
                    predicted_sd=np.sqrt(var[0] + model.bias_se ** 2), bias=model.bias, bias_se=model.bias_se,
                    n_pairs=model.n_pairs, interval=np.column_stack([inside_p.min(0), inside_p.max(0)]))
-    result = SurrogateResult(cal, res.pop("params"), best, scale, sig, cov, sens, kc._chi2(best, values, scale_box),
+    result = SurrogateResult(cal, res.pop("params"), best, scale, sig, cov, sens, chi2_of(best, values, scale_box),
                              n_used(), session["new"], session["replicas"], converged, message,
                              time.perf_counter() - wall0,
                              evaluations_by_level={lv: len(data[lv]) for lv in ("low", "high") if data[lv]},
                              core_hours=core_s() / 3600.0, **res)
     if rank == 0:
-        import zarr
-
-        zarr.open_group(str(store_path), mode="r+").attrs.update({"result": kc._jsonable(result.to_dict())})
+        save_result(store_path, result)
     return result
 
 

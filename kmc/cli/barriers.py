@@ -1,5 +1,9 @@
-"""``mikmc barriers``: NEB barriers with any ASE calculator -> data file -> fitted hop plug-in
-(registered in kmc/cli/main.py; docs/barriers.md)."""
+"""``mikmc barriers``: NEB barriers with any ASE calculator -> data file -> fitted hop plug-in (docs/barriers.md).
+
+- ``barriers run``: one NEB per environment of a config, appended to a data file; resumable.
+- ``barriers envs``: the environments (NEB tasks) of a config, and which a data file holds.
+- ``barriers fit``: the local cluster expansion of a data file, for the lce hop plug-in.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,7 @@ from pathlib import Path
 
 import click
 
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
+from kmc.cli.errors import fail, failing
 
 def _no_nan(obj):
     """JSON has no NaN: null instead."""
@@ -54,16 +54,15 @@ def run(config_file, output, limit, use_mpi, quiet):
             report = run_campaign(config, output, comm=comm, limit=limit, log=(lambda m: None) if quiet else click.echo)
         except ConfigError as exc:  # raised on every rank alike (rank 0 decides, kmc.barriers.campaign)
             if comm is None or comm.Get_rank() == 0:
-                _fail(str(exc))
-            sys.exit(2)
+                fail(str(exc))
+            sys.exit(2)  # the other ranks: the same exit, without the line
     if report is None:
         return
     left = report.total - report.done_before - report.completed
     click.echo(f"done: {report.completed} NEBs in {report.wall_s:.1f} s, {report.failed} failed, "
                f"{report.done_before} done before, {left} left; data in {output}")
     if report.failed and not report.completed:
-        click.echo(f"error: every NEB failed; the first: {next(iter(report.errors.values()))}", err=True)
-        sys.exit(1)
+        fail(f"every NEB failed; the first: {next(iter(report.errors.values()))}", status=1)
 
 
 @barriers.command("envs")
@@ -77,10 +76,8 @@ def envs(config_file, output):
     config = load_config(config_file)
     done = set()
     if output is not None and output.exists():
-        try:
+        with failing(ValueError):
             done = datafile.read(output, allow_empty=True).tasks()
-        except ValueError as exc:
-            _fail(str(exc))
     items = config.environments()
     click.echo(f"{config.title}\n{len(items)} environments ({len(done & {e.key for e in items})} in "
                f"{output if output else 'no data file'}):")
@@ -108,13 +105,11 @@ def fit(data_file, form, max_order, alpha, folds, json_out):
         try:
             alpha = float(alpha)
         except ValueError:
-            _fail(f"--alpha {alpha!r}: a number >= 0 or cv")
-    try:
+            fail(f"--alpha {alpha!r}: a number >= 0 or cv")
+    with failing(ValueError):
         data = datafile.read(data_file)
         rows = data.usable()
         result = fit_lce(rows, form=form, max_order=max_order, alpha=alpha, folds=folds)
-    except ValueError as exc:
-        _fail(str(exc))
     skipped = len(data.rows) - len(rows)
     click.echo(f"{data_file}: {len(rows)} barriers" + (f" ({skipped} unconverged skipped)" if skipped else ""))
     click.echo(result.table())

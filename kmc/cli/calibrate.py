@@ -1,16 +1,12 @@
-"""``mikmc calibrate``: fit model parameters to targets by running campaigns (registered in kmc/cli/main.py)."""
+"""``mikmc calibrate``: fit model parameters to targets by running campaigns; resumable."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+from kmc.cli.errors import fail, failing
 
 
 @click.command()
@@ -35,17 +31,17 @@ def calibrate(calibration_file, output, write_config, max_evaluations, max_core_
     import dataclasses
 
     from kmc.calibration import calibrate as kc
+    from kmc.calibration.parse import load_calibration
+    from kmc.calibration.write_config import write_configs
     from kmc.config import ConfigError
     from kmc.campaigns.scheduler import abort_world_on_error, mpi_world
 
-    try:
-        cal = kc.load_calibration(calibration_file)
-    except ConfigError as exc:
-        _fail(f"{calibration_file}: {exc}")
+    with failing(ConfigError, prefix=f"{calibration_file}: "):
+        cal = load_calibration(calibration_file)
     if replicas is not None:
         cal = dataclasses.replace(cal, replicas=replicas)
     if max_core_hours is not None and cal.method != "surrogate":
-        _fail(f'{calibration_file}: --max-core-hours needs method = "surrogate" (this file: {cal.method})')
+        fail(f'{calibration_file}: --max-core-hours needs method = "surrogate" (this file: {cal.method})')
     output = output or Path(Path(calibration_file).stem + ".zarr")
     comm = mpi_world(use_mpi)
     rank = 0 if comm is None else comm.Get_rank()
@@ -57,12 +53,12 @@ def calibrate(calibration_file, output, write_config, max_evaluations, max_core_
         except ValueError as exc:
             if comm is not None:
                 comm.Abort(2)
-            _fail(str(exc))
+            fail(str(exc))
     if rank != 0:
         return
     click.echo("")
     click.echo(result.table())
     if write_config is not None:
-        for path in kc.write_configs(result, write_config):
+        for path in write_configs(result, write_config):
             click.echo(f"written: {path}")
     click.echo(f"store: {output}")

@@ -1,16 +1,17 @@
-"""``mikmc phases`` and ``mikmc report``: post-processing commands (registered in kmc/cli/main.py)."""
+"""Post-processing of stores.
+
+- :func:`phases`: ``mikmc phases``, phase identification per depth slice (written into the store).
+- :func:`report`: ``mikmc report``, Table 1, figures and energy accounting of runs.
+- :func:`export`: ``mikmc export``, a snapshot as an atomistic structure (any ASE format).
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+from kmc.cli.errors import fail, failing
 
 
 @click.command()
@@ -34,11 +35,11 @@ def phases(store, frame, slices, tolerance, allow_incomplete, no_write):
         group = open_verified(store, check=False)  # identify checks the run
         res = identify(group, frame=frame, n_slices=slices, tol=tolerance, allow_incomplete=allow_incomplete)
     except IncompleteStore as exc:
-        _fail(f"{store}: {exc}")
+        fail(f"{store}: {exc}")
     except StoreDamaged as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except (ValueError, KeyError, FileNotFoundError) as exc:
-        _fail(f"{store}: cannot identify phases ({exc})")
+        fail(f"{store}: cannot identify phases ({exc})")
     click.echo(res.table())
     if "snapshots" in group and int(group["snapshots"].attrs.get("taken", 0)):
         from kmc.analysis.diffraction import format_report, slice_report
@@ -71,11 +72,9 @@ def report(stores, output):
 
     for store in stores:
         if not is_mikmc_store(store):
-            _fail(f"{store}: not a mikmc store (no mikmc run or campaign metadata in {store}/zarr.json)")
-    try:
+            fail(f"{store}: not a mikmc store (no mikmc run or campaign metadata in {store}/zarr.json)")
+    with failing(ValueError, KeyError, FileNotFoundError):  # kmc.storage.integrity.StoreDamaged names the file
         path = build_report(stores, output)
-    except (ValueError, KeyError, FileNotFoundError) as exc:  # kmc.storage.integrity.StoreDamaged names the file
-        _fail(str(exc))
     click.echo(path.read_text().split("## Figures")[0].rstrip())
     click.echo(f"\nreport: {path}")
 
@@ -97,20 +96,18 @@ def export(store, output, run, snapshot, time_s, fmt, vacancies):
     from kmc.config.protocol import parse_duration_s
 
     if snapshot is not None and time_s is not None:
-        _fail("--snapshot and --time are exclusive")
-    try:
+        fail("--snapshot and --time are exclusive")
+    with failing(ValueError, prefix=f"--time = {time_s!r}: "):
         t = None if time_s is None else parse_duration_s(time_s)
-    except ValueError as exc:
-        _fail(f"--time = {time_s!r}: {exc}")
     try:
         atoms = to_atoms(store, -1 if snapshot is None else snapshot, run, t, vacancies)
     except KeyError as exc:
-        _fail(f"{store}: {exc.args[0] if exc.args else exc}")
+        fail(f"{store}: {exc.args[0] if exc.args else exc}")
     if fmt is None and output.suffix in ("", ".xyz", ".extxyz"):
         fmt = "extxyz"
     try:
         ase.io.write(str(output), atoms, format=fmt)
     except (ValueError, KeyError, TypeError) as exc:
-        _fail(f"--format {fmt or output.suffix}: ase.io.write cannot write this snapshot ({exc})")
+        fail(f"--format {fmt or output.suffix}: ase.io.write cannot write this snapshot ({exc})")
     click.echo(f"{output}: snapshot {atoms.info['snapshot']} (t = {atoms.info['time_s'] / 60:.2f} min, frame "
                f"{atoms.info['frame']}), {len(atoms)} atoms ({atoms.get_chemical_formula()})")

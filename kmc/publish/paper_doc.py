@@ -45,7 +45,7 @@ def fit_targets(calibration: str = DEFAULTS_CALIBRATION) -> set[tuple[str, str, 
     """(state, relax, Table 1 key) of every target of the calibration that set the defaults (a
     bundled calibration name or a path)."""
     from kmc import config
-    from kmc.calibration.calibrate import load_calibration
+    from kmc.calibration.parse import load_calibration
 
     cal = load_calibration(calibration)
     out = set()
@@ -213,7 +213,7 @@ def figure_alignment(result: dict, path: Path) -> Path | None:
 
 
 def calibration_markdown(result: dict, source: str, order: dict) -> str:
-    """A calibration store's ``result`` attribute (kmc.calibration.calibrate.Result.to_dict) as tables;
+    """A calibration store's ``result`` attribute (kmc.calibration.result.Result.to_dict) as tables;
     ``order``: {"targets": [names], "parameters": [keys]} in the calibration's order (the stored
     result's dicts may come back sorted; its sensitivity rows and columns follow this order)."""
     def num(x, fmt="{:.4g}"):
@@ -286,7 +286,7 @@ def load_calibration_result(path) -> dict:
     else:
         import zarr
 
-        from kmc.calibration.calibrate import ATTR
+        from kmc.calibration.store import ATTR
 
         attrs = dict(zarr.open_group(str(path), mode="r").attrs)
         if "result" not in attrs or ATTR not in attrs:

@@ -19,6 +19,7 @@ import zarr
 
 from kmc.campaigns import campaign as cp
 from kmc.campaigns import campaign_store as cs
+from kmc.campaigns.runner import run_campaign
 from kmc.engine.simulation import Simulation
 
 MPI = pytest.importorskip("mpi4py.MPI")
@@ -64,9 +65,9 @@ def all_ranks_ok(ok: bool) -> bool:
 
 def test_two_ranks_give_the_same_store_as_one(shared_dir):
     path = write_campaign(shared_dir)
-    report = cp.run_campaign(cp.load_campaign(path), shared_dir / "two.zarr", comm=COMM)
+    report = run_campaign(cp.load_campaign(path), shared_dir / "two.zarr", comm=COMM)
     if RANK == 0:
-        cp.run_campaign(cp.load_campaign(path), shared_dir / "one.zarr")  # serial, rank 0 alone
+        run_campaign(cp.load_campaign(path), shared_dir / "one.zarr")  # serial, rank 0 alone
         assert (report.complete, report.failed) == (6, 0)
         assert set(report.by_rank) == set(range(COMM.Get_size())), report.by_rank  # every rank worked
         diff = cs.diff_stores(shared_dir / "one.zarr", shared_dir / "two.zarr")
@@ -79,8 +80,8 @@ def test_two_ranks_give_the_same_store_as_one(shared_dir):
 def test_resume_after_damage_equals_uninterrupted(shared_dir):
     path = write_campaign(shared_dir)
     camp = cp.load_campaign(path)
-    cp.run_campaign(camp, shared_dir / "ref.zarr", comm=COMM)
-    cp.run_campaign(camp, shared_dir / "out.zarr", comm=COMM)
+    run_campaign(camp, shared_dir / "ref.zarr", comm=COMM)
+    run_campaign(camp, shared_dir / "out.zarr", comm=COMM)
     if RANK == 0:  # what a crash leaves behind
         out = shared_dir / "out.zarr"
         g = zarr.open_group(str(out), path="points/1/replicas/0", mode="r+")
@@ -90,7 +91,7 @@ def test_resume_after_damage_equals_uninterrupted(shared_dir):
         (out / "points" / "0" / "replicas" / "1" / "zarr.json").write_text('{"zarr_form')
         shutil.rmtree(out / "points" / "1" / "summary")
     COMM.Barrier()
-    report = cp.run_campaign(camp, shared_dir / "out.zarr", comm=COMM)
+    report = run_campaign(camp, shared_dir / "out.zarr", comm=COMM)
     if RANK == 0:
         assert (report.ran, report.skipped) == (3, 3)
         assert cs.diff_stores(shared_dir / "ref.zarr", shared_dir / "out.zarr") == []
@@ -125,10 +126,10 @@ def test_resume_after_sigkill_of_every_rank(shared_dir):
     idle_wait()
     assert all_ranks_ok(killed_midway)
 
-    report = cp.run_campaign(cp.load_campaign(path), out, comm=COMM)
+    report = run_campaign(cp.load_campaign(path), out, comm=COMM)
     if RANK == 0:
         assert report.complete + report.skipped == 16
-        cp.run_campaign(cp.load_campaign(path), shared_dir / "ref.zarr")
+        run_campaign(cp.load_campaign(path), shared_dir / "ref.zarr")
         assert cs.diff_stores(shared_dir / "ref.zarr", out) == []
     idle_wait()
 
@@ -145,7 +146,7 @@ def test_failing_replicas_are_isolated(shared_dir, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Simulation, "run", flaky)
-    report = cp.run_campaign(cp.load_campaign(path), shared_dir / "out.zarr", comm=COMM)
+    report = run_campaign(cp.load_campaign(path), shared_dir / "out.zarr", comm=COMM)
     if RANK == 0:
         assert (report.complete, report.failed) == (3, 3)
         st = cs.status(shared_dir / "out.zarr")
