@@ -31,7 +31,7 @@ from kmc.barriers import datafile
 from kmc.barriers.datafile import BarrierRow
 from kmc.barriers.environments import Environment, code_label, enumerate_environments, sample_snapshots
 from kmc.barriers.neb import CalculatorSpec, NebSettings, Structure, run_neb
-from kmc.config import ConfigError, check_number, find_bundled, read_toml
+from kmc.config import ConfigError, check_keys, check_number, find_bundled, read_toml
 
 TOP_KEYS = ("title", "description", "structure", "calculator", "neb", "environments")
 ENUM_KEYS = ("n_occ", "n_co", "per_code", "seed")
@@ -98,9 +98,7 @@ def _table(data: dict, key: str) -> dict:
 
 def _build(section: str, cls, table: dict, convert=None):
     allowed = [f for f in cls.__dataclass_fields__]
-    for key, value in table.items():
-        if key not in allowed:
-            raise ConfigError(f"{section}.{key}", value, f"unknown key; allowed: {', '.join(allowed)}")
+    check_keys(section, table, allowed)
     kwargs = dict(table)
     if convert:
         kwargs = convert(kwargs)
@@ -118,9 +116,7 @@ def _int_list(where: str, value, hi: int) -> list[int]:
 
 def from_dict(data: dict, source: str = "<dict>", root: Path = Path(".")) -> BarriersConfig:
     """Check a parsed config; every problem is a one-line ConfigError naming the key."""
-    for key in data:
-        if key not in TOP_KEYS:
-            raise ConfigError(key, data[key], f"unknown key; allowed: {', '.join(TOP_KEYS)}")
+    check_keys("", data, TOP_KEYS)
 
     def inf_radius(kw):
         if kw.get("relax_radius_a") == "inf":
@@ -153,9 +149,7 @@ def from_dict(data: dict, source: str = "<dict>", root: Path = Path(".")) -> Bar
         if not isinstance(g, dict):
             raise ConfigError(where, g, "must be a table")
         keys = SNAP_KEYS if "snapshots" in g else ENUM_KEYS
-        for key in g:
-            if key not in keys:
-                raise ConfigError(f"{where}.{key}", g[key], f"unknown key; allowed: {', '.join(keys)}")
+        check_keys(where, g, keys)
         if "snapshots" in g:
             if not isinstance(g["snapshots"], str) or not (root / g["snapshots"]).exists():
                 raise ConfigError(f"{where}.snapshots", g["snapshots"], "must be a run store (path relative to "

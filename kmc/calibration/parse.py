@@ -17,7 +17,7 @@ from kmc import config as cfg
 from kmc.calibration.quantities import AT, QUANTITIES
 from kmc.calibration.spec import Calibration, Parameter, SurrogateOptions, Target, level_calibration
 from kmc.campaigns.campaign import flatten
-from kmc.config import ConfigError, read_toml
+from kmc.config import ConfigError, check_keys, read_toml
 
 CALIBRATION_KEYS = ("title", "description", "base", "replicas", "seed", "set", "parameters", "targets",
                     "method", "max_evaluations", "diff_step", "tolerance", "table1_sigma_percent",
@@ -108,9 +108,7 @@ def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> C
         where = f"parameters.{key}"
         if key == "run.seed" or key in fixed:
             raise ConfigError(where, spec, "cannot be fitted (run.seed, or also set in [set])")
-        for k in spec:
-            if k not in PARAMETER_KEYS:
-                raise ConfigError(f"{where}.{k}", spec[k], f"unknown key; allowed: {', '.join(PARAMETER_KEYS)}")
+        check_keys(where, spec, PARAMETER_KEYS)
         for k in ("start", "lower", "upper"):
             if k not in spec:
                 raise ConfigError(f"{where}.{k}", None, "required")
@@ -169,9 +167,7 @@ def _parameter_items(raw: dict):
 
 def _target(i: int, t: dict, bases: dict) -> Target:
     where = f"targets[{i}]"
-    for k in t:
-        if k not in TARGET_KEYS:
-            raise ConfigError(f"{where}.{k}", t[k], f"unknown key; allowed: {', '.join(TARGET_KEYS)}")
+    check_keys(where, t, TARGET_KEYS)
     protocol = t.get("protocol", next(iter(bases)) if len(bases) == 1 else None)
     if protocol not in bases:
         raise ConfigError(f"{where}.protocol", protocol, f"one of the bases: {', '.join(bases)}")
@@ -224,9 +220,7 @@ def parse_surrogate_options(data: dict, cal: Calibration) -> Calibration:
         low = fid["low"]
         if not isinstance(low, dict):
             raise ConfigError("fidelity.low", low, "a table { set = {dotted key = value}, replicas = n }")
-        for k in low:
-            if k not in LEVEL_KEYS:
-                raise ConfigError(f"fidelity.low.{k}", low[k], f"unknown key; allowed: {', '.join(LEVEL_KEYS)}")
+        check_keys("fidelity.low", low, LEVEL_KEYS)
         low_set = low.get("set", {})
         if not isinstance(low_set, dict):
             raise ConfigError("fidelity.low.set", low_set, "must be a table of dotted config keys -> values")

@@ -69,6 +69,15 @@ def check_number(key: str, value, lo: float | None = None, hi: float | None = No
     return value
 
 
+def check_keys(where: str, table: dict, allowed, also=()) -> None:
+    """ConfigError naming the first key of ``table`` that is not in ``allowed`` (nor ``also``,
+    accepted but not advertised); ``where`` is the table's dotted path ('' at the top level)."""
+    for key in table:
+        if key not in allowed and key not in also:
+            raise ConfigError(f"{where}.{key}" if where else key, table[key],
+                              f"unknown key; allowed: {', '.join(allowed)}")
+
+
 @dataclass
 class PluginSpec:
     """A plug-in chosen in a protocol: its name, class and keyword arguments (defaults filled in)."""
@@ -310,9 +319,7 @@ def _segments(data: dict) -> list[Segment]:
         where = f"segments[{i}]"
         if not isinstance(seg, dict):
             raise ConfigError(where, seg, "must be a table")
-        for key in seg:
-            if key not in SEGMENT_KEYS:
-                raise ConfigError(f"{where}.{key}", seg[key], f"unknown key; allowed: {', '.join(SEGMENT_KEYS)}")
+        check_keys(where, seg, SEGMENT_KEYS)
         if "duration" not in seg:
             raise ConfigError(f"{where}.duration", MISSING, "required, e.g. \"16 min\"")
         try:
@@ -342,9 +349,7 @@ def from_dict(data: dict, source: str = "<dict>") -> RunConfig:
     run = data.get("run", {})
     if not isinstance(run, dict):
         raise ConfigError("run", run, "must be a table")
-    for key in run:
-        if key not in RUN_KEYS and key != "frame_interval":
-            raise ConfigError(f"run.{key}", run[key], f"unknown key; allowed: {', '.join(RUN_KEYS)}")
+    check_keys("run", run, RUN_KEYS, also=("frame_interval",))
     temperature = run.get("temperature_k", RUN_KEYS["temperature_k"])
     check_number("run.temperature_k", temperature, 0.01, 5000.0, unit="K")
     seed = run.get("seed", RUN_KEYS["seed"])
