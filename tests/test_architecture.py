@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import kmc
+from kmc._moved import MOVED
 
 ROOT = Path(kmc.__file__).parent
 #: package -> the packages it may import (besides itself, kmc.units and the kmc top level's
@@ -171,3 +172,30 @@ def test_old_module_paths_still_import_with_a_warning():
         old = importlib.import_module("kmc.store")
     from kmc.storage.store import RunStore
     assert old.RunStore is RunStore
+
+
+def test_every_kmc_name_in_the_docs_imports():
+    """Module and attribute paths quoted in README.md and docs/*.md exist (without deprecated aliases)."""
+    import re
+    import warnings
+
+    repo = Path(__file__).resolve().parents[1]
+    missing = set()
+    for doc in [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]:
+        for name in re.findall(r"(?<![\w/.-])(kmc(?:\.[A-Za-z_]\w*)+)", doc.read_text()):
+            if name.endswith("_") or name in MOVED:
+                continue  # a prefix such as kmc.testing.check_*, or an old path named as such
+            parts, obj = name.split("."), None
+            for k in range(len(parts), 0, -1):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", DeprecationWarning)
+                    try:
+                        obj = importlib.import_module(".".join(parts[:k]))
+                        break
+                    except (ImportError, DeprecationWarning):
+                        continue
+            for attr in parts[k:]:
+                obj = getattr(obj, attr, None)
+            if obj is None:
+                missing.add(f"{doc.name}: {name}")
+    assert not missing, sorted(missing)
