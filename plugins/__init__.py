@@ -4,6 +4,13 @@ mikmc's own plug-ins register exactly as a user's package would, in pyproject.to
 
     [project.entry-points."mikmc.hops"]
     arrhenius = "kmc.plugins.hops.arrhenius:ArrheniusHop"
+
+Groups: hop laws (``hops/``), electrolyte boundaries (``boundary/``), phases (``phases/``) and
+exchange models (``exchange/``); each builds a read-only table type of its ``tables.py`` once per run.
+
+May import: :mod:`kmc.core` (jitted energy functions), :mod:`kmc.units`, :mod:`kmc.barriers`
+(the barrier data file and LCE fit of the ``table``/``lce`` hop laws) and :mod:`kmc.config` (only
+``ConfigError``, inside functions). Never the engine, stores or CLI.
 """
 
 from __future__ import annotations

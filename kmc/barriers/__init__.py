@@ -11,4 +11,7 @@ Engine-independent (no numba, no run state): ``mikmc barriers`` (kmc/cli/barrier
 * :mod:`kmc.barriers.fit` — local cluster expansion of the barrier, ridge least squares with
   cross-validation.
 * :mod:`kmc.barriers.campaign` — the ``mikmc barriers run`` campaign: config, tasks, resume, MPI.
+
+May import: :mod:`kmc.config` (config checks), :mod:`kmc.campaigns` (the MPI scheduler),
+:mod:`kmc.storage` (a run's snapshots, to sample environments from).
 """

@@ -1,1 +1,6 @@
-"""Jitted inner loops. Arrays in, arrays out: no plug-in, no Python object is imported here."""
+"""Jitted inner loops (numba): the sum tree, the site records and the hop event loop, the EDL
+field, Metropolis spin sweeps and Néel–Brown reversals, the random stream, huge-page placement.
+Arrays in, arrays out: no plug-in, no Python object is imported here.
+
+May import: numpy and numba only (nothing else of ``kmc``).
+"""
