@@ -108,3 +108,14 @@ def test_calibration_page_matches_its_committed_result_and_its_prose_holds():
     assert len(on_bound) >= 2
     sens = np.array(data["result"]["sensitivity_dlnp"])[:, :2]          # escape time, solubility
     assert np.all(np.abs(sens / sens.mean(axis=0) - 1) < 0.25)
+
+
+def test_default_pages_are_the_checkouts_docs():
+    """Run from a source checkout, the generator's default pages are its docs/ (not a path inside kmc/)."""
+    import kmc
+    from kmc.publish import paper_doc
+
+    if not (Path(kmc.__file__).resolve().parents[1] / "pyproject.toml").exists():
+        pytest.skip("installed package: no docs/ next to it")
+    assert (paper_doc.ROOT / "docs" / "paper.md").is_file()
+    assert (paper_doc.ROOT / "docs" / "calibration.md").is_file()

@@ -27,7 +27,7 @@ from kmc.paper.claim_status import TABLE1_TOLERANCE, status_markdown
 from kmc.paper.report import STATE_NAMES, _f, claims_markdown, identify_state, mean_pm, table_markdown
 from kmc.analysis.stats import mean_se
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the source checkout (kmc/publish/paper_doc.py -> ../..)
 #: the calibration whose result is the plug-in defaults (docs/calibration.md); its targets are
 #: "fit targets" in the held-out table, everything else is held out
 DEFAULTS_CALIBRATION = "table1_fast"
