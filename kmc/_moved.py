@@ -15,10 +15,12 @@ MOVED = {
     "kmc.protocol": "kmc.config.protocol", "kmc.limits": "kmc.config.limits", "kmc.reduced": "kmc.config.reduced",
     "kmc.store": "kmc.storage.store", "kmc.integrity": "kmc.storage.integrity",
     "kmc.snapshots": "kmc.storage.snapshots", "kmc.checkpoint": "kmc.engine.checkpoint",
-    "kmc.campaign": ("kmc.campaigns.campaign", "kmc.campaigns.runner"), "kmc.campaign_store": "kmc.campaigns.campaign_store",
-    "kmc.scheduler": "kmc.campaigns.scheduler", "kmc.calibrate": tuple(f"kmc.calibration.{m}" for m in (
+    "kmc.campaign": ("kmc.campaigns.campaign", "kmc.campaigns.runner"),
+    "kmc.campaign_store": "kmc.campaigns.campaign_store", "kmc.scheduler": "kmc.campaigns.scheduler",
+    "kmc.calibrate": tuple(f"kmc.calibration.{m}" for m in (
         "calibrate", "spec", "parse", "quantities", "evaluate", "result", "least_squares", "write_config", "store")),
-    "kmc.calibrate_surrogate": ("kmc.calibration.surrogate_search", "kmc.calibration.spec", "kmc.calibration.parse"), "kmc.surrogate": "kmc.calibration.surrogate",
+    "kmc.calibrate_surrogate": ("kmc.calibration.surrogate_search", "kmc.calibration.spec", "kmc.calibration.parse"),
+    "kmc.surrogate": "kmc.calibration.surrogate",
     "kmc.phase_id": "kmc.analysis.phase_id", "kmc.phase_refs": "kmc.analysis.phase_refs",
     "kmc.diffraction": "kmc.analysis.diffraction", "kmc.summary": "kmc.analysis.summary",
     "kmc.stats": "kmc.analysis.stats", "kmc.report": "kmc.paper.report", "kmc.paper_claims": "kmc.paper.claims",

@@ -26,7 +26,7 @@ ALLOWED = {
     "campaigns": {"engine", "config", "storage"},
     "analysis": {"storage"},
     "paper": {"analysis", "storage", "config"},
-    "calibration": {"campaigns", "config", "storage", "paper"},
+    "calibration": {"campaigns", "config", "storage", "paper", "analysis"},
     "publish": {"paper", "calibration", "analysis", "config"},
     "barriers": {"config", "campaigns", "storage"},
     "cli": {"config", "model", "storage", "engine", "campaigns", "calibration", "analysis", "paper", "barriers",

@@ -19,5 +19,5 @@ docs/calibration.md. Modules, from the bottom up (each imports only those above 
 - :mod:`~kmc.calibration.calibrate` — ``calibrate()``: fit by the file's method.
 
 May import: :mod:`kmc.campaigns`, :mod:`kmc.config`, :mod:`kmc.storage`, :mod:`kmc.paper` (the
-paper's Table 1 as targets).
+paper's Table 1 as targets), :mod:`kmc.analysis` (replica statistics).
 """

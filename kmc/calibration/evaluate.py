@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kmc.analysis.stats import mean_se
 from kmc.calibration.spec import Calibration
 from kmc.campaigns import campaign as cp
 from kmc.campaigns import campaign_store as cs
@@ -123,11 +124,11 @@ class Evaluator:
                     core_s += float(group.attrs.get("performance", {}).get("wall_time_s", 0.0))
         mean, sem, n = [], [], []
         for t in cal.targets:
-            v = np.array([t.evaluate(d) for d in values[t.protocol]], float)
-            v = v[np.isfinite(v)]
-            n.append(len(v))
-            mean.append(v.mean() if len(v) else math.nan)
-            sem.append(v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else math.nan)
+            v = [t.evaluate(d) for d in values[t.protocol]]
+            m, se = mean_se(v)
+            n.append(sum(x is not None and math.isfinite(x) for x in v))
+            mean.append(m)
+            sem.append(se)
         return Evaluation(np.asarray(params, float), np.array(mean), np.array(sem), np.array(n), ran, core_s)
 
 

@@ -47,7 +47,3 @@ def save_result(store_path, result) -> None:
     import zarr
 
     zarr.open_group(str(store_path), mode="r+").attrs.update({"result": _jsonable(result.to_dict())})
-
-
-def fingerprint16(obj) -> str:
-    return _sha256(obj)[:16]

@@ -18,6 +18,7 @@ from kmc.campaigns import campaign_store as cs
 from kmc.campaigns import scheduler
 from kmc.campaigns.campaign import Campaign
 
+
 def run_replica(store_path: str, campaign: Campaign, point: int, replica: int,
                 poll: Callable[[], None] | None = None) -> dict:
     """Run one replica into ``points/<point>/replicas/<replica>`` (recreated empty); never raises.
