@@ -20,6 +20,8 @@ relative tolerance ``field_par[F_GLOBAL_TOL]``; then every tilt and rate is rebu
 import numpy as np
 from numba import njit
 
+from kmc.core.jit import kernel
+
 # layout of the float64 ``field_par`` array
 F_VOLTAGE_V, F_FRACTION, F_METAL_RATIO, F_CHARGE_E, F_KT_EV, F_SPACING_A, F_GLOBAL_TOL = range(7)
 N_FIELD_PAR = 7
@@ -27,13 +29,13 @@ N_FIELD_PAR = 7
 FS_DENOM_REF, FS_DENOM = range(2)
 
 
-@njit(cache=True)
+@kernel
 def gap_resistance(layer_n, sites_per_layer, rho, g):
     x = 0.5 * (layer_n[g] / sites_per_layer[g] + layer_n[g + 1] / sites_per_layer[g + 1])
     return rho ** (1.0 - x)
 
 
-@njit(cache=True)
+@kernel
 def electrolyte_resistance(n_gaps, field_par):
     f0 = field_par[F_FRACTION]
     return n_gaps * (1.0 - f0) / f0
@@ -56,7 +58,7 @@ def gap_fields(layer_n, sites_per_layer, field_par):
     return out
 
 
-@njit(cache=True)
+@kernel
 def full_field(layer_n, sites_per_layer, field_par, r_gap, fstate):
     """Recompute every gap resistance and the denominator."""
     n_gaps = layer_n.shape[0] - 1
@@ -68,7 +70,7 @@ def full_field(layer_n, sites_per_layer, field_par, r_gap, fstate):
     fstate[FS_DENOM] = total
 
 
-@njit(cache=True)
+@kernel
 def update_gaps_of_layer(ell, layer_n, sites_per_layer, field_par, r_gap, fstate):
     """Recompute the two gaps next to layer ell; returns True if a full refresh is due."""
     n_gaps = layer_n.shape[0] - 1
@@ -80,7 +82,7 @@ def update_gaps_of_layer(ell, layer_n, sites_per_layer, field_par, r_gap, fstate
     return abs(fstate[FS_DENOM] / fstate[FS_DENOM_REF] - 1.0) > field_par[F_GLOBAL_TOL]
 
 
-@njit(cache=True)
+@kernel
 def fill_tilt_rows(tilt, lo, hi, r_gap, fstate, dz_classes, field_par):
     """tilt[l, c] = exp(q E dz / 2kT) for layers lo..hi (inclusive), E from r_gap and the denominator."""
     n_layers = tilt.shape[0]

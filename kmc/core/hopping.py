@@ -32,6 +32,8 @@ Memory layout (what one event touches, for large films where every touch is a ca
 everything the rate of a site depends on is one record ``rec[s]`` (:mod:`kmc.core.records`);
 the large arrays sit on huge pages (:mod:`kmc.core.memory`). Ion and site indices (``ion_at``,
 ``electrolyte``, ``top_perm``, ``top_pos``, ``nbr``) are int32.
+The event loop and everything it calls are compiled as :data:`kmc.core.jit.kernel`, without
+numba's reference counting, so they allocate nothing.
 """
 
 from collections import namedtuple
@@ -40,6 +42,7 @@ import numpy as np
 from numba import njit
 
 from kmc.core.field import F_VOLTAGE_V, fill_tilt_rows, full_field, update_gaps_of_layer
+from kmc.core.jit import kernel
 from kmc.core.records import R_CODE, R_LAYER, R_NVAC, R_OCC, site_rate
 from kmc.core.rng import uniform, uniform_pos
 from kmc.core.sumtree import (_OFF, ARITY, leaf_base, leaf_get, leaf_put, node_mark, prefetch, tree_find, tree_set,
@@ -73,10 +76,7 @@ State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "l
 @njit(cache=True, inline="always")
 def set_leaves(buf, n, tree, rec, rec16, base, tilt, propagate=True):
     """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch,
-    overwritten), then, with ``propagate``, their ancestors, each once (:func:`update_marked`).
-
-    The hot helpers take arrays, not the State tuple: binding a tuple of arrays costs a reference
-    count per member at every call, which would dominate the event time."""
+    overwritten), then, with ``propagate``, their ancestors, each once (:func:`update_marked`)."""
     lb = leaf_base(tree)
     w = 0
     for i in range(n):
@@ -90,13 +90,13 @@ def set_leaves(buf, n, tree, rec, rec16, base, tilt, propagate=True):
     update_marked(tree, buf, w)
 
 
-@njit(cache=True)
+@kernel
 def _set_around(st, x, m):
     """set_leaves for the first m sites of the scratch buffer (tuple-taking form, for rare paths)."""
     set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt)
 
 
-@njit(cache=True)
+@kernel
 def set_boundary_leaves(n, n_top, tree, cnt, sc, bnd_out, bnd_in):
     """Set the escape, exit and entry leaves (n, n+1, n+2) from n_el and the top layer's
     occupancy. Returns False (leaves untouched) if n_el is outside the boundary tables' window."""
@@ -111,28 +111,31 @@ def set_boundary_leaves(n, n_top, tree, cnt, sc, bnd_out, bnd_in):
     return True
 
 
-@njit(cache=True)
+@kernel
 def boundary_leaves(st, x):
     """:func:`set_boundary_leaves` of a run's (Static, State)."""
     return set_boundary_leaves(st.nbr.shape[0], st.top_sites.shape[0], x.tree, x.cnt, x.sc, x.bnd_out, x.bnd_in)
 
 
-@njit(cache=True)
+@kernel
 def rebuild_rates(st, x):
     """Recompute every leaf (hops and boundary) and every parent of the tree (O(N))."""
-    x.tree[:] = 0.0
-    n = st.nbr.shape[0]
-    set_leaves(np.arange(n), n, x.tree, x.rec, x.rec16, st.base, x.tilt, False)
+    tree = x.tree  # element loops, not slices or np.arange: run_chunk allocates nothing (kernel)
+    for i in range(tree.shape[0]):
+        tree[i] = 0.0
+    for s in range(st.nbr.shape[0]):
+        leaf_put(tree, s, site_rate(s, x.rec, x.rec16, st.base, x.tilt))
     tree_sum_parents(x.tree)
     return boundary_leaves(st, x)
 
 
-@njit(cache=True)
+@kernel
 def refresh_field(st, x):
     """Recompute the field from the current N profile and rebuild every rate (O(N))."""
     full_field(x.layer_n, st.sites_per_layer, x.field_par, x.r_gap, x.fstate)
     fill_tilt_rows(x.tilt, 0, x.tilt.shape[0] - 1, x.r_gap, x.fstate, st.dz_classes, x.field_par)
-    x.layer_ref[:] = x.layer_n
+    for i in range(x.layer_n.shape[0]):
+        x.layer_ref[i] = x.layer_n[i]
     x.cnt[CNT_FIELD_REFRESH] += 1
     return rebuild_rates(st, x)
 
@@ -193,7 +196,7 @@ def _gather_around(s, t, nbr, rec, buf):
     return m
 
 
-@njit(cache=True)
+@kernel
 def _boundary_event(st, x, leaf):
     """Escape (leaf n), exit (n+1) or entry (n+2). Returns False if n_el left the table window."""
     n = st.nbr.shape[0]
@@ -234,7 +237,7 @@ def _boundary_event(st, x, leaf):
     return boundary_leaves(st, x)
 
 
-@njit(cache=True)
+@kernel
 def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate,
                         tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base):
     """Field refresh policy after an ion moved from layer ell to ell_t (its local part). Returns
@@ -247,12 +250,13 @@ def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_lay
                 return True
             fill_tilt_rows(tilt, m - 1, m + 1, r_gap, fstate, dz_classes, field_par)
             lo, hi = layer_ptr[max(m - 1, 0)], layer_ptr[min(m + 1, top) + 1]
-            buf[: hi - lo] = layer_sites[lo:hi]
+            for i in range(hi - lo):
+                buf[i] = layer_sites[lo + i]
             set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt)
     return False
 
 
-@njit(cache=True)
+@kernel
 def run_chunk(st, x, t_stop, max_events):
     """Advance the ion system until ``t_stop`` (s), ``max_events``, or until n_el leaves the window
     of the boundary tables. Returns STOP_TIME, STOP_EVENTS, STOP_WINDOW or STOP_FROZEN (no event

@@ -20,6 +20,8 @@ from numba import config, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from kmc.core.jit import kernel
+
 ARITY = 8
 _OFF = 7  # storage offset: node k lives at tree[k + _OFF]
 
@@ -119,7 +121,7 @@ def update_marked(tree, nodes, w):
         w = nw
 
 
-@njit(cache=True)
+@kernel
 def tree_set(tree, i, value):
     """Set leaf i and recompute its ancestors."""
     k = leaf_base(tree) + i
@@ -129,7 +131,7 @@ def tree_set(tree, i, value):
         node_update(tree, k)
 
 
-@njit(cache=True)
+@kernel
 def tree_sum_parents(tree):
     """Recompute every internal node from the leaves (O(N)), after leaves were written directly."""
     for k in range(leaf_base(tree) - 1, -1, -1):

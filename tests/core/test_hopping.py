@@ -231,3 +231,19 @@ def test_direction_table_gives_the_exact_hop_vectors_and_classes():
     real = lat.hop_nbr >= 0
     assert np.array_equal(dir_vec[hop][real].view(np.uint64), lat.hop_vec[real].view(np.uint64))
     assert np.array_equal(dir_cls[hop][real], lat.hop_class[real])
+
+
+def test_event_loop_is_compiled_without_reference_counting(sc_periodic):
+    """kmc.core.jit: the event loop and every function it calls hold no NRT incref/decref (an atomic
+    add per array per inlined helper call, a quarter of an event's time). Compiled afresh, uncached,
+    with run_chunk's own options: numba only shows the code of what it compiled in this process."""
+    from numba import njit
+
+    make_ions(sc_periodic, occupancy=single_vacancy(sc_periodic.n_sites)).advance(1e9, max_events=10)
+    options = {k: v for k, v in core.run_chunk.targetoptions.items() if k != "cache"}
+    assert options.get("_nrt") is False
+    fresh = njit(**options)(core.run_chunk.py_func)
+    fresh.compile(core.run_chunk.signatures[0])
+    asm = "".join(fresh.inspect_asm().values())
+    assert "run_chunk" in asm and "_boundary_event" in asm
+    assert "NRT_incref" not in asm and "NRT_decref" not in asm
