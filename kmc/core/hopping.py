@@ -141,9 +141,11 @@ def refresh_field(st, x):
 
 
 @njit(cache=True, inline="always")
-def _flip(s, filled, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt):
+def _flip(s, filled, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt, buf, m):
     """Update the neighbours' records (code, vacant counts) and the top layer's list after site s
-    became occupied or vacant (its own occupancy is set by the caller)."""
+    became occupied or vacant (its own occupancy is set by the caller). The occupied neighbours,
+    whose rates change (a vacant site's rate stays 0), are appended to ``buf`` from position m;
+    returns the new length."""
     d = 1 if filled else -1
     dcode = d * n_static
     for k in range(nbr.shape[1]):
@@ -152,6 +154,9 @@ def _flip(s, filled, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_po
             continue
         rec16[u, R_CODE] += dcode
         rec[u, R_NVAC + n_cls - 1 - dir_cls[hop[s, k]]] -= d
+        if rec[u, R_OCC]:
+            buf[m] = u
+            m += 1
     if rec16[s, R_LAYER] == top:  # keep occupied top sites first in top_perm
         i = top_pos[s]
         j = cnt[CNT_TOP_OCC] if filled else cnt[CNT_TOP_OCC] - 1
@@ -161,6 +166,7 @@ def _flip(s, filled, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_po
         top_pos[s] = j
         top_pos[other] = i
         cnt[CNT_TOP_OCC] += d
+    return m
 
 
 @njit(cache=True, inline="always")
@@ -176,24 +182,6 @@ def _prefetch_around(a, nbr, rec, tree, lb):
             p1 = (lb + u - 1) // ARITY  # parent and grandparent: recomputed after the update
             prefetch(tree, _OFF + p1)
             prefetch(tree, _OFF + (p1 - 1) // ARITY)
-
-
-@njit(cache=True, inline="always")
-def _gather_around(s, t, nbr, rec, buf):
-    """Put s and the occupied neighbours of s and of t (if t >= 0) into buf; returns how many.
-
-    These are the leaves an event at s (and t) can change: a vacant neighbour's rate stays 0."""
-    buf[0] = s
-    m = 1
-    for a in (s, t):
-        if a < 0:
-            continue
-        for k in range(nbr.shape[1]):
-            u = nbr[a, k]
-            if u >= 0 and rec[u, R_OCC]:
-                buf[m] = u
-                m += 1
-    return m
 
 
 @kernel
@@ -219,8 +207,9 @@ def _boundary_event(st, x, leaf):
         el[cnt[CNT_ELECTROLYTE]] = x.ion_at[s]
         cnt[CNT_ELECTROLYTE] += 1
         x.ion_at[s] = -1
-        _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos, x.top_perm,
-              cnt)
+        x.buf[0] = s
+        m = _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos,
+                  x.top_perm, cnt, x.buf, 1)
         x.layer_n[st.layer[s]] -= 1
         cnt[CNT_EXITS] += 1
     else:  # entry into a vacant top site, chosen uniformly (last out, first back)
@@ -229,11 +218,12 @@ def _boundary_event(st, x, leaf):
         cnt[CNT_ELECTROLYTE] -= 1
         x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
         rec[s, R_OCC] = 1
-        _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos, x.top_perm,
-              cnt)
+        x.buf[0] = s
+        m = _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos,
+                  x.top_perm, cnt, x.buf, 1)
         x.layer_n[st.layer[s]] += 1
         cnt[CNT_ENTRIES] += 1
-    _set_around(st, x, _gather_around(s, -1, st.nbr, rec, x.buf))
+    _set_around(st, x, m)
     return boundary_leaves(st, x)
 
 
@@ -330,8 +320,10 @@ def run_chunk(st, x, t_stop, max_events):
         ion_at[s] = -1
         for d in range(3):
             disp[ion, d] += dir_vec[h, d]
-        _flip(s, False, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt)
-        _flip(t, True, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt)
+        buf[0] = s  # s (now vacant, rate 0) and the occupied neighbours of s and t: every changed leaf
+        m = _flip(s, False, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt, buf, 1)
+        m = _flip(t, True, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt, buf, m)
+        set_leaves(buf, m, tree, rec, rec16, base, tilt)  # before the layer logic, which reuses buf
         cnt[CNT_HOPS] += 1
         ell_t = rec16[t, R_LAYER]
         if ell_t != ell:
@@ -344,7 +336,5 @@ def run_chunk(st, x, t_stop, max_events):
                 continue
             if ell == top or ell_t == top:  # the top layer's occupancy changed: exit/entry totals
                 set_boundary_leaves(n, n_top, tree, cnt, sc, x.bnd_out, x.bnd_in)
-        m = _gather_around(s, t, nbr, rec, buf)
-        set_leaves(buf, m, tree, rec, rec16, base, tilt)
     sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
     return STOP_EVENTS
