@@ -100,7 +100,7 @@ def hardware_ceiling(campaign_path: Path, n: int, repeats: int = 8) -> float:
 
     The best any scheduler can do on this machine: E_hw(n) = that ratio / n.
     """
-    code = ("import sys, time\nfrom kmc import campaign as cp\nfrom kmc.engine.simulation import Simulation\n"
+    code = ("import sys, time\nfrom kmc.campaigns import campaign as cp\nfrom kmc.engine.simulation import Simulation\n"
             f"c = cp.load_campaign({str(campaign_path)!r}); conf = c.config(0)\n"
             "Simulation(conf, seed=1, spawn_key=(9, 9)).run()\n"
             "t = time.perf_counter()\n"
