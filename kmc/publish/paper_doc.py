@@ -223,7 +223,9 @@ def calibration_markdown(result: dict, source: str, order: dict) -> str:
     rows = [f"From `{source}`: χ² = {num(result['chi2'], '{:.3g}')} for {len(result['targets'])} targets, "
             f"{result['evaluations']} evaluations" + (f" ({', '.join(f'{k} {v}' for k, v in sur['evaluations_by_level'].items())}"
                                                      f", {num(sur.get('core_hours'), '{:.2f}')} core-hours)" if sur else "")
-            + f"; {'converged' if result['converged'] else 'not converged'}: {result['message']}.", "",
+            + f"; {'converged' if result['converged'] else 'not converged'}: {result['message']}."
+            + (f" The model column is the full-film evaluation nearest to the fit; the surrogate predicts "
+               f"χ² = {num(sur['chi2_predicted'], '{:.3g}')} at the fit itself." if "chi2_predicted" in sur else ""), "",
             "| parameter | start | fitted | ± 1σ | χ² < χ²_min + 1 |", "|---|---|---|---|---|"]
     box = sur.get("interval_chi2_min_plus_1", {})
     for key in order["parameters"]:
@@ -231,11 +233,14 @@ def calibration_markdown(result: dict, source: str, order: dict) -> str:
         lo, hi = box.get(key, [None, None])
         rows.append(f"| `{key}` | {num(p['start'])} | {num(p['value'])} | {num(p['sigma'], '{:.2g}')} | "
                     f"{num(lo)} – {num(hi)} |")
-    rows += ["", "| target | value | σ | model (full film) | ± SEM | (model − value)/s |", "|---|---|---|---|---|---|"]
+    gp = sur.get("targets", {})
+    rows += ["", "| target | value | σ | model (full film) | ± SEM | (model − value)/s"
+             + (" | surrogate at the fit | ± sd |" if gp else " |"), "|---|---|---|---|---|---|" + ("---|---|" if gp else "")]
     for name in order["targets"]:
         t = result["targets"][name]
         rows.append(f"| {name} | {num(t['value'])} | {num(t['sigma'], '{:.3g}')} | {num(t['model_mean'])} | "
-                    f"{num(t['model_sem'], '{:.2g}')} | {num(t['residual'], '{:+.2f}')} |")
+                    f"{num(t['model_sem'], '{:.2g}')} | {num(t['residual'], '{:+.2f}')} |"
+                    + (f" {num(gp[name]['predicted'])} | {num(gp[name]['predicted_sd'], '{:.2g}')} |" if name in gp else ""))
     keys = order["parameters"]
     rows += ["", "| sensitivity d target / d ln p | " + " | ".join(f"`{k}`" for k in keys) + " |",
              "|---|" + "---|" * len(keys)]
