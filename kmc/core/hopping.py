@@ -74,19 +74,18 @@ State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "l
 
 
 @njit(cache=True, inline="always")
-def set_leaves(buf, n, tree, rec, rec16, base, tilt, propagate=True):
+def set_leaves(buf, n, tree, rec, rec16, base, tilt):
     """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch,
-    overwritten), then, with ``propagate``, their ancestors, each once (:func:`update_marked`)."""
+    overwritten), then their ancestors, each once (:func:`update_marked`)."""
     lb = leaf_base(tree)
     w = 0
     for i in range(n):
         s = buf[i]
         leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt))
-        if propagate:
-            p = (lb + s - 1) // ARITY
-            if node_mark(tree, p):
-                buf[w] = p  # w <= i: buf[i] is already read
-                w += 1
+        p = (lb + s - 1) // ARITY
+        if node_mark(tree, p):
+            buf[w] = p  # w <= i: buf[i] is already read
+            w += 1
     update_marked(tree, buf, w)
 
 
