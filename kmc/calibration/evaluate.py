@@ -8,7 +8,9 @@ content, seed, replicas, [set], parameter values rounded to 12 digits), so a rer
 finished evaluation and only runs what is missing: calibrations resume.
 
 An :class:`Evaluation` holds per target the mean and its standard error over the complete replicas
-(in the target's units) and the core-seconds their runs took.
+(in the target's units), every replica's value (replica r of every evaluation has the same random
+streams, so differences between evaluations can be taken replica by replica) and the core-seconds
+their runs took.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Evaluation:
     n: np.ndarray             # replicas used per target
     ran: int = 0              # replicas run for it now (0: all reused)
     core_s: float = 0.0       # core-seconds of its complete replicas (their recorded wall time), all bases
+    replica_values: np.ndarray | None = None  # targets x replicas, NaN where a replica is not complete
 
 
 class Evaluator:
@@ -112,24 +115,30 @@ class Evaluator:
         from kmc.storage.store import read_frames
 
         cal = self.cal
-        values = {base: [] for base in cal.bases}
+        frames = {base: {} for base in cal.bases}   # base -> {replica index: frames}
         core_s = 0.0
+        n_rep = 0
         for base in cal.bases:
             camp, path = jobs[(i, base)]
+            n_rep = max(n_rep, camp.replicas)
             root = zarr.open_group(path, mode="r")
             for r in range(camp.replicas):
                 if cs.replica_state(root, 0, r) == "complete":
                     group = root[f"points/0/replicas/{r}"]
-                    values[base].append(read_frames(group))
+                    frames[base][r] = read_frames(group)
                     core_s += float(group.attrs.get("performance", {}).get("wall_time_s", 0.0))
         mean, sem, n = [], [], []
-        for t in cal.targets:
-            v = [t.evaluate(d) for d in values[t.protocol]]
+        per_replica = np.full((len(cal.targets), n_rep), np.nan)
+        for k, t in enumerate(cal.targets):
+            v = [t.evaluate(d) for d in frames[t.protocol].values()]
+            for r, x in zip(frames[t.protocol], v):
+                per_replica[k, r] = np.nan if x is None else x
             m, se = mean_se(v)
             n.append(sum(x is not None and math.isfinite(x) for x in v))
             mean.append(m)
             sem.append(se)
-        return Evaluation(np.asarray(params, float), np.array(mean), np.array(sem), np.array(n), ran, core_s)
+        return Evaluation(np.asarray(params, float), np.array(mean), np.array(sem), np.array(n), ran, core_s,
+                          per_replica)
 
 
 def chi2_of(e: Evaluation, values, scale_box) -> float:

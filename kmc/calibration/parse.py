@@ -24,7 +24,7 @@ CALIBRATION_KEYS = ("title", "description", "base", "replicas", "seed", "set", "
                     "initial_points", "batch_size", "max_core_hours", "kappa", "fidelity")
 PARAMETER_KEYS = ("start", "lower", "upper", "scale")
 TARGET_KEYS = ("name", "protocol", "quantity", "array", "segment", "at", "index", "value", "sigma")
-METHODS = ("least_squares", "nelder-mead", "surrogate")
+METHODS = ("least_squares", "nelder-mead", "surrogate", "sensitivity")
 OPTION_KEYS = ("initial_points", "batch_size", "max_core_hours", "kappa", "fidelity")
 LEVEL_KEYS = ("set", "replicas")
 

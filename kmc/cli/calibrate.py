@@ -42,6 +42,8 @@ def calibrate(calibration_file, output, write_config, max_evaluations, max_core_
         cal = dataclasses.replace(cal, replicas=replicas)
     if max_core_hours is not None and cal.method != "surrogate":
         fail(f'{calibration_file}: --max-core-hours needs method = "surrogate" (this file: {cal.method})')
+    if write_config is not None and cal.method == "sensitivity":
+        fail(f'{calibration_file}: method = "sensitivity" fits nothing; there is no calibrated protocol to write')
     output = output or Path(Path(calibration_file).stem + ".zarr")
     comm = mpi_world(use_mpi)
     rank = 0 if comm is None else comm.Get_rank()
