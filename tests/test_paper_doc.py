@@ -104,9 +104,9 @@ def test_the_prose_on_mid_m_alignment_holds_in_the_result(result):
 
 
 def test_calibration_blocks_match_their_committed_results():
-    """Every generated calibration block of docs/calibration.md is what the generator makes of the
-    committed result docs/data/<calibration>_result.json."""
-    from kmc.publish.paper_doc import calibration_markdown
+    """Every generated calibration block of docs/calibration.md (fits and sensitivity scans) is what
+    the generator makes of the committed result docs/data/<calibration>_result.json."""
+    from kmc.publish.paper_doc import calibration_block
 
     text = (ROOT / "docs" / "calibration.md").read_text()
     blocks = re.findall(r"<!-- generated:calibration-(\S+) -->\n(.*?)\n<!-- /generated", text, re.S)
@@ -114,7 +114,7 @@ def test_calibration_blocks_match_their_committed_results():
     for name, block in blocks:
         rel = f"docs/data/{name}_result.json"
         data = json.loads((ROOT / rel).read_text())
-        assert block == calibration_markdown(data["result"], rel, data["order"]), name
+        assert block == calibration_block(data["result"], rel, data["order"]), name
 
 
 def test_calibration_page_prose_holds():

@@ -249,6 +249,56 @@ def calibration_markdown(result: dict, source: str, order: dict) -> str:
     return "\n".join(rows)
 
 
+def _state_of(target_name: str) -> tuple[str | None, str | None]:
+    m = re.search(r"(low|mid|high)_m.*?(dMS|dMR)", target_name, re.I)
+    return (m.group(1).lower(), m.group(2)) if m else (None, None)
+
+
+def sensitivity_markdown(result: dict, source: str, order: dict) -> str:
+    """A ``method = "sensitivity"`` result (kmc.calibration.sensitivity.Sensitivity.to_dict) as tables:
+    the targets at the start point, the change of each over each parameter's step, and how far each
+    step moves High M's ΔM_S against the mean of Low and Mid M (the contrast Table 1 needs)."""
+    names, keys = order["targets"], order["parameters"]
+    delta, se = np.array(result["delta"], float), np.array(result["delta_se"], float)
+    rows = [f"From `{source}`: {result['evaluations']} evaluations, {result['core_hours']:.2f} core-hours; "
+            "every change is the mean over paired replicas ± its standard error.", "",
+            "| target | model at the start | ± SEM | paper |", "|---|---|---|---|"]
+    for name in names:
+        t = result["targets"][name]
+        rows.append(f"| {name} | {_f(t['model_mean'], '{:.0f}')} | {_f(t['model_sem'], '{:.0f}')} | {_f(t['value'], '{:.0f}')} |")
+    ms = {_state_of(n)[0]: i for i, n in enumerate(names) if _state_of(n)[1] == "dMS"}
+    contrast = None
+    if {"low", "mid", "high"} <= set(ms):
+        h, lo, mi = ms["high"], ms["low"], ms["mid"]
+        contrast = (delta[h] - 0.5 * (delta[lo] + delta[mi]),
+                    np.sqrt(se[h] ** 2 + 0.25 * (se[lo] ** 2 + se[mi] ** 2)))
+    rows += ["", "| parameter | p− → p+ | " + " | ".join(names) + (" | High M ΔM_S − mean(Low, Mid) |" if contrast else " |"),
+             "|---|---|" + "---|" * (len(names) + bool(contrast))]
+    for j, key in enumerate(keys):
+        p = result["parameters"][key]
+        rows.append(f"| `{key}` | {p['minus']:.4g} → {p['plus']:.4g} | "
+                    + " | ".join(mean_pm(delta[i, j], se[i, j], "{:+.0f}") for i in range(len(names)))
+                    + (f" | {mean_pm(contrast[0][j], contrast[1][j], '{:+.0f}')} |" if contrast else " |"))
+    if contrast:
+        t = result["targets"]
+        model = t[names[h]]["model_mean"] - 0.5 * (t[names[lo]]["model_mean"] + t[names[mi]]["model_mean"])
+        paper = t[names[h]]["value"] - 0.5 * (t[names[lo]]["value"] + t[names[mi]]["value"])
+        j_max = int(np.nanargmax(np.abs(contrast[0])))
+        clear = [f"`{keys[j]}` ({contrast[0][j]:+.0f} ± {contrast[1][j]:.0f})" for j in range(len(keys))
+                 if abs(contrast[0][j]) > 2 * contrast[1][j]]
+        rows += ["", f"At the start High M's ΔM_S lies {model:+.0f} emu/cm³ from the mean of Low and Mid M; the paper has "
+                 f"{paper:+.0f}, a gap of {paper - model:+.0f}. The largest change of this contrast over one step is "
+                 f"{contrast[0][j_max]:+.0f} ± {contrast[1][j_max]:.0f} (`{keys[j_max]}`); steps that move it by more "
+                 f"than two standard errors: {', '.join(clear) or 'none'}."]
+    return "\n".join(rows)
+
+
+def calibration_block(result: dict, source: str, order: dict) -> str:
+    """The generated block of a calibration result: a fit's tables, or a sensitivity scan's."""
+    table = sensitivity_markdown if result.get("method") == "sensitivity" else calibration_markdown
+    return table(result, source, order)
+
+
 def replace_blocks(doc: Path, bodies: dict[str, str]) -> list[str]:
     """Replace the text between ``<!-- generated:NAME -->`` markers of ``doc``; returns the names found."""
     text = doc.read_text()
@@ -320,7 +370,7 @@ def main(argv=None) -> None:
             Path(args.save).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
             source = _relative(args.save)
         doc = Path(args.doc or ROOT / "docs" / "calibration.md")
-        names = replace_blocks(doc, {f"calibration-{name}": calibration_markdown(data["result"], source, data["order"])})
+        names = replace_blocks(doc, {f"calibration-{name}": calibration_block(data["result"], source, data["order"])})
         print(f"{doc}: regenerated {', '.join(names) or 'nothing (no generated:calibration-' + name + ' block)'}")
         return
     if not args.inputs:
