@@ -15,8 +15,10 @@ docs/calibration.md. Modules, from the bottom up (each imports only those above 
 - :mod:`~kmc.calibration.surrogate` — Gaussian-process regression, Sobol designs, box minimisation.
 - :mod:`~kmc.calibration.surrogate_search` — ``method = "surrogate"``: the GP search loop with an
   optional cheaper fidelity level.
+- :mod:`~kmc.calibration.sensitivity` — ``method = "sensitivity"``: no fit; the change of every
+  target over a step of each parameter, with paired-replica errors.
 - :mod:`~kmc.calibration.write_config` — the calibrated protocol file(s) as TOML.
-- :mod:`~kmc.calibration.calibrate` — ``calibrate()``: fit by the file's method.
+- :mod:`~kmc.calibration.calibrate` — ``calibrate()``: fit (or scan) by the file's method.
 
 May import: :mod:`kmc.campaigns`, :mod:`kmc.config`, :mod:`kmc.storage`, :mod:`kmc.paper` (the
 paper's Table 1 as targets), :mod:`kmc.analysis` (replica statistics).
