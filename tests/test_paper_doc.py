@@ -159,3 +159,37 @@ def test_wider_box_prose_holds():
     predicted = np.array([t["predicted"] for t in res["surrogate"]["targets"].values()])
     assert predicted.max() / predicted.min() - 1 < 0.05
 
+
+
+def test_sensitivity_prose_holds():
+    """The prose after the table1_sensitivity block: the boundary sets the level of ΔM_S, not the
+    order; the transport parameters raise High M against Low and Mid M whichever way they step;
+    the N–N bond at its lower step is the largest lever and still short of the paper."""
+    from kmc.publish.paper_doc import _state_of
+
+    data = json.loads((ROOT / "docs" / "data" / "table1_sensitivity_result.json").read_text())
+    res, names, keys = data["result"], data["order"]["targets"], data["order"]["parameters"]
+    ms = {_state_of(n)[0]: i for i, n in enumerate(names) if _state_of(n)[1] == "dMS"}
+    at = {"-": np.array(res["at_minus"]), "+": np.array(res["at_plus"])}
+    start = np.array([[res["targets"][n]["model_mean"], res["targets"][n]["model_sem"]] for n in names])
+
+    def contrast(values):  # (mean, se) of High M's ΔM_S − mean of Low and Mid M's
+        h, lo, mi = values[ms["high"]], values[ms["low"]], values[ms["mid"]]
+        return h[0] - 0.5 * (lo[0] + mi[0]), float(np.sqrt(h[1] ** 2 + 0.25 * (lo[1] ** 2 + mi[1] ** 2)))
+
+    c0 = contrast(start)
+    c = {(k, s): contrast(at[s][:, j]) for j, k in enumerate(keys) for s in at}
+    for k in ("boundary.barrier_ev", "boundary.solvation_ev", "boundary.reversal_fraction", "boundary.reversal_time_s"):
+        assert all(abs(c[(k, s)][0] - c0[0]) < 15 for s in at), k
+    for k in ("boundary.escape_time_s", "boundary.solubility_per_nm2"):
+        d = np.array(res["delta"])[[ms["low"], ms["mid"], ms["high"]], keys.index(k)]
+        assert np.all(np.sign(d) == np.sign(d[0])) and np.all(np.abs(d) > 100), k
+    for k in ("hops.barrier_ev", "hops.nn_bond_ev", "hops.co_shift_ev", "field.film_voltage_fraction"):
+        assert all(c[(k, s)][0] > c0[0] + 2 * np.hypot(c[(k, s)][1], c0[1]) for s in at), k
+    best = max(c, key=lambda ks: c[ks][0])
+    assert best == ("hops.nn_bond_ev", "-")
+    i = keys.index("hops.nn_bond_ev")
+    low, mid, high = (at["-"][ms[s], i, 0] for s in ("low", "mid", "high"))
+    assert mid < min(low, high)
+    paper = contrast(np.array([[res["targets"][n]["value"], 0.0] for n in names]))[0]
+    assert abs(c[best][0]) < 2 * c[best][1] + 5 and c[best][0] < paper

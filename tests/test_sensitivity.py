@@ -52,6 +52,9 @@ def test_central_differences_with_paired_replicas_recover_a_linear_response(tmp_
     np.testing.assert_allclose(res.delta_se, 0.0, atol=1e-12)  # the shared noise cancels pair by pair
     np.testing.assert_allclose(res.dlnp[:, 1], A[:, 1], rtol=1e-12)
     np.testing.assert_allclose(res.start.mean, A @ [0.75, np.log(0.1)] + NOISE.mean(axis=1))
+    at = lambda p: A @ [p[0], np.log(p[1])] + NOISE.mean(axis=1)  # noqa: E731
+    np.testing.assert_allclose(res.at_minus[:, 0, 0], at([0.725, 0.1]))
+    np.testing.assert_allclose(res.at_plus[:, 1, 0], at([0.75, 0.1 * 2 ** 0.5]))
     assert res.core_hours == pytest.approx(5 * 60 / 3600)
     d = res.to_dict()
     assert d["method"] == "sensitivity" and d["parameters"]["hops.barrier_ev"]["plus"] == pytest.approx(0.775)

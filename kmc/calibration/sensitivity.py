@@ -39,6 +39,8 @@ class Sensitivity:
     delta: np.ndarray          # targets x parameters: change of the target from p− to p+
     delta_se: np.ndarray
     dlnp: np.ndarray           # d target / d ln p
+    at_minus: np.ndarray       # targets x parameters x (mean, sem) of each target at p−
+    at_plus: np.ndarray        # ... and at p+ (the response need not be monotonic: compare with the start)
     evaluations: int
     new_evaluations: int
     replicas_run: int
@@ -52,10 +54,11 @@ class Sensitivity:
                  f"{self.wall_s:.1f} s", "", f"{'target':34s} {'at start':>10s} {'± sem':>8s}"]
         for i, t in enumerate(cal.targets):
             lines.append(f"{t.name[:34]:34s} {self.start.mean[i]:10.4g} {self.start.sem[i]:8.3g}")
-        lines += ["", "change of each target when one parameter moves from p- to p+ (± paired SE):"]
+        lines += ["", "each target at p- and p+, and its change from p- to p+ (± paired SE):"]
         for j, p in enumerate(cal.parameters):
             lines.append(f"{p.key} {self.p_minus[j]:.4g} -> {self.p_plus[j]:.4g}: " + ", ".join(
-                f"{t.name} {self.delta[i, j]:+.3g} ± {self.delta_se[i, j]:.2g}" for i, t in enumerate(cal.targets)))
+                f"{t.name} {self.at_minus[i, j, 0]:.4g} -> {self.at_plus[i, j, 0]:.4g} "
+                f"({self.delta[i, j]:+.3g} ± {self.delta_se[i, j]:.2g})" for i, t in enumerate(cal.targets)))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -66,6 +69,7 @@ class Sensitivity:
                 "targets": {t.name: {"value": t.value, "sigma": t.sigma, "model_mean": float(self.start.mean[i]),
                                      "model_sem": float(self.start.sem[i])} for i, t in enumerate(cal.targets)},
                 "delta": self.delta.tolist(), "delta_se": self.delta_se.tolist(), "sensitivity_dlnp": self.dlnp.tolist(),
+                "at_minus": self.at_minus.tolist(), "at_plus": self.at_plus.tolist(),
                 "evaluations": self.evaluations, "new_evaluations": self.new_evaluations,
                 "replicas_run": self.replicas_run, "core_hours": self.core_hours}
 
@@ -113,9 +117,12 @@ def scan(cal: Calibration, store_path, comm=None, log=lambda m: None,
     n_t, n_p = len(cal.targets), len(cal.parameters)
     delta, se, dlnp = (np.full((n_t, n_p), np.nan) for _ in range(3))
     p_minus, p_plus = np.empty(n_p), np.empty(n_p)
+    at_minus, at_plus = np.empty((n_t, n_p, 2)), np.empty((n_t, n_p, 2))
     for j in range(n_p):
         lo, hi = out[1 + 2 * j], out[2 + 2 * j]
         p_minus[j], p_plus[j] = lo.params[j], hi.params[j]
+        at_minus[:, j, 0], at_minus[:, j, 1] = lo.mean, lo.sem
+        at_plus[:, j, 0], at_plus[:, j, 1] = hi.mean, hi.sem
         log_step = math.log(p_plus[j] / p_minus[j]) if p_plus[j] * p_minus[j] > 0 else math.nan
         for i in range(n_t):
             if hi.replica_values is not None and lo.replica_values is not None:
@@ -123,7 +130,7 @@ def scan(cal: Calibration, store_path, comm=None, log=lambda m: None,
             else:  # an evaluator without per-replica values: the unpaired difference of the means
                 delta[i, j], se[i, j] = hi.mean[i] - lo.mean[i], math.hypot(hi.sem[i], lo.sem[i])
             dlnp[i, j] = delta[i, j] / log_step
-    result = Sensitivity(cal, start, p_minus, p_plus, delta, se, dlnp, len(done), ev.new_evaluations,
+    result = Sensitivity(cal, start, p_minus, p_plus, delta, se, dlnp, at_minus, at_plus, len(done), ev.new_evaluations,
                          ev.replicas_run, sum(e.core_s for e in done.values()) / 3600.0, time.perf_counter() - wall0)
     if rank == 0:
         save_result(store_path, result)

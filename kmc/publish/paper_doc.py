@@ -256,40 +256,43 @@ def _state_of(target_name: str) -> tuple[str | None, str | None]:
 
 def sensitivity_markdown(result: dict, source: str, order: dict) -> str:
     """A ``method = "sensitivity"`` result (kmc.calibration.sensitivity.Sensitivity.to_dict) as tables:
-    the targets at the start point, the change of each over each parameter's step, and how far each
-    step moves High M's ΔM_S against the mean of Low and Mid M (the contrast Table 1 needs)."""
+    the targets at the start point, each target at each parameter's p− and p+ (the response need not
+    be monotonic), and High M's ΔM_S against the mean of Low and Mid M's (the contrast Table 1 needs)."""
     names, keys = order["targets"], order["parameters"]
-    delta, se = np.array(result["delta"], float), np.array(result["delta_se"], float)
+    at = {"−": np.array(result["at_minus"], float), "+": np.array(result["at_plus"], float)}  # targets x params x 2
     rows = [f"From `{source}`: {result['evaluations']} evaluations, {result['core_hours']:.2f} core-hours; "
-            "every change is the mean over paired replicas ± its standard error.", "",
+            "replica means ± standard errors.", "",
             "| target | model at the start | ± SEM | paper |", "|---|---|---|---|"]
     for name in names:
         t = result["targets"][name]
         rows.append(f"| {name} | {_f(t['model_mean'], '{:.0f}')} | {_f(t['model_sem'], '{:.0f}')} | {_f(t['value'], '{:.0f}')} |")
     ms = {_state_of(n)[0]: i for i, n in enumerate(names) if _state_of(n)[1] == "dMS"}
-    contrast = None
-    if {"low", "mid", "high"} <= set(ms):
+    has_contrast = {"low", "mid", "high"} <= set(ms)
+
+    def contrast(mean, sem):  # High M's ΔM_S − mean of Low and Mid M's, and its SE
         h, lo, mi = ms["high"], ms["low"], ms["mid"]
-        contrast = (delta[h] - 0.5 * (delta[lo] + delta[mi]),
-                    np.sqrt(se[h] ** 2 + 0.25 * (se[lo] ** 2 + se[mi] ** 2)))
-    rows += ["", "| parameter | p− → p+ | " + " | ".join(names) + (" | High M ΔM_S − mean(Low, Mid) |" if contrast else " |"),
-             "|---|---|" + "---|" * (len(names) + bool(contrast))]
+        return (mean[h] - 0.5 * (mean[lo] + mean[mi]),
+                math.sqrt(sem[h] ** 2 + 0.25 * (sem[lo] ** 2 + sem[mi] ** 2)))
+    rows += ["", "| parameter | p− → p+ | " + " | ".join(f"{n} at p− → p+" for n in names)
+             + (" | High M ΔM_S − mean(Low, Mid) at p− → p+ |" if has_contrast else " |"),
+             "|---|---|" + "---|" * (len(names) + has_contrast)]
+    points = []
     for j, key in enumerate(keys):
         p = result["parameters"][key]
-        rows.append(f"| `{key}` | {p['minus']:.4g} → {p['plus']:.4g} | "
-                    + " | ".join(mean_pm(delta[i, j], se[i, j], "{:+.0f}") for i in range(len(names)))
-                    + (f" | {mean_pm(contrast[0][j], contrast[1][j], '{:+.0f}')} |" if contrast else " |"))
-    if contrast:
+        cells = [f"{_f(at['−'][i, j, 0], '{:.0f}')} → {_f(at['+'][i, j, 0], '{:.0f}')}" for i in range(len(names))]
+        if has_contrast:
+            c = {s: contrast(at[s][:, j, 0], at[s][:, j, 1]) for s in at}
+            points += [(c[s][0], c[s][1], key, p["minus" if s == "−" else "plus"]) for s in at]
+            cells.append(f"{mean_pm(*c['−'], '{:+.0f}')} → {mean_pm(*c['+'], '{:+.0f}')}")
+        rows.append(f"| `{key}` | {p['minus']:.4g} → {p['plus']:.4g} | " + " | ".join(cells) + " |")
+    if has_contrast:
         t = result["targets"]
-        model = t[names[h]]["model_mean"] - 0.5 * (t[names[lo]]["model_mean"] + t[names[mi]]["model_mean"])
-        paper = t[names[h]]["value"] - 0.5 * (t[names[lo]]["value"] + t[names[mi]]["value"])
-        j_max = int(np.nanargmax(np.abs(contrast[0])))
-        clear = [f"`{keys[j]}` ({contrast[0][j]:+.0f} ± {contrast[1][j]:.0f})" for j in range(len(keys))
-                 if abs(contrast[0][j]) > 2 * contrast[1][j]]
-        rows += ["", f"At the start High M's ΔM_S lies {model:+.0f} emu/cm³ from the mean of Low and Mid M; the paper has "
-                 f"{paper:+.0f}, a gap of {paper - model:+.0f}. The largest change of this contrast over one step is "
-                 f"{contrast[0][j_max]:+.0f} ± {contrast[1][j_max]:.0f} (`{keys[j_max]}`); steps that move it by more "
-                 f"than two standard errors: {', '.join(clear) or 'none'}."]
+        model = contrast([t[n]["model_mean"] for n in names], [t[n]["model_sem"] for n in names])
+        paper = contrast([t[n]["value"] for n in names], [0.0] * len(names))[0]
+        best = max(points)
+        rows += ["", f"High M's ΔM_S minus the mean of Low and Mid M's: {mean_pm(*model, '{:+.0f}')} emu/cm³ at the "
+                 f"start, {paper:+.0f} in the paper. The largest of any point of the scan: {mean_pm(best[0], best[1], '{:+.0f}')} "
+                 f"(`{best[2]}` = {best[3]:.4g})."]
     return "\n".join(rows)
 
 

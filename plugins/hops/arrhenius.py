@@ -10,7 +10,12 @@ rates obey detailed balance for the site energy E = −ε·(N–N bonds) − δ�
 attraction (it drives the nitride/metal phase separation behind a planar front; the fcc lattice
 gas separates below kT_c ≈ 2.45 ε; the default ε = 0.012 eV puts T_c ≈ 340 K, just above room
 temperature: strong short-range order, fronts that stay planar but can smear), δ < 0 makes N
-next to Co less bound than next to Fe (CoN is less stable than FeN).
+next to Co less bound than next to Fe (CoN is less stable than FeN). The sign of ε is a
+modelling choice the literature does not support for dilute N: Mössbauer spectra of fcc Fe–N
+austenite (N on the same octahedral sublattice) give a strongly repulsive first-neighbour and
+a weakly attractive second-neighbour N–N interaction (K. Oda, H. Fujimura and H. Ino, 1990).
+With E_0 and δ, ε is one of the parameters that change the order of Table 1's ΔM_S
+(docs/calibration.md, ``table1_sensitivity``).
 
 Defaults: ν = 10¹³ Hz (phonon frequency). E_0 = 0.71 eV makes the hop of an N ion out of fully
 nitrided surroundings (n = 11, barrier ≈ 0.84 eV) into a vacancy take place ~0.1 times per second
