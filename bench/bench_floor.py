@@ -35,6 +35,18 @@ from kmc.plugins.hops.arrhenius import ArrheniusHop
 
 
 @kernel
+def _hop(nbr, occ, nvac, s, k):
+    """Move the ion at s to its k-th neighbour d (vacant); update the vacant-neighbour counts; return d."""
+    d = np.int64(nbr[s, k])
+    occ[s] = 0
+    occ[d] = 1
+    for k in range(nbr.shape[1]):
+        nvac[nbr[s, k]] += 1
+        nvac[nbr[d, k]] -= 1
+    return d
+
+
+@kernel
 def _bare_chunk(nbr, occ, nvac, tree, buf, rng, n_events):
     """n_events hops of the bare kernel (rate of an ion: its number of vacant neighbours, Hz)."""
     z = nbr.shape[1]
@@ -54,12 +66,7 @@ def _bare_chunk(nbr, occ, nvac, tree, buf, rng, n_events):
                 u -= 1.0
                 if u < 0.0:
                     break
-        d = np.int64(nbr[s, k_pick])
-        occ[s] = 0
-        occ[d] = 1
-        for k in range(z):
-            nvac[nbr[s, k]] += 1
-            nvac[nbr[d, k]] -= 1
+        d = _hop(nbr, occ, nvac, s, k_pick)
         m = 0
         for a in (s, d):
             buf[m] = a
@@ -128,12 +135,7 @@ def _cr_chunk(nbr, occ, nvac, cls, members, count, pos, rng, n_events):
                 if m == 0:
                     break
                 m -= 1
-        d = np.int64(nbr[s, k_pick])
-        occ[s] = 0
-        occ[d] = 1
-        for k in range(z):
-            nvac[nbr[s, k]] += 1
-            nvac[nbr[d, k]] -= 1
+        d = _hop(nbr, occ, nvac, s, k_pick)
         for a in (s, d):
             _reclass(a, cls, occ, nvac, members, count, pos)
             for k in range(z):
