@@ -106,7 +106,7 @@ def test_the_prose_on_mid_m_alignment_holds_in_the_result(result):
 def test_calibration_blocks_match_their_committed_results():
     """Every generated calibration block of docs/calibration.md (fits and sensitivity scans) is what
     the generator makes of the committed result docs/data/<calibration>_result.json."""
-    from kmc.publish.paper_doc import calibration_block
+    from kmc.publish.calibration_doc import calibration_block
 
     text = (ROOT / "docs" / "calibration.md").read_text()
     blocks = re.findall(r"<!-- generated:calibration-(\S+) -->\n(.*?)\n<!-- /generated", text, re.S)
@@ -165,7 +165,7 @@ def test_sensitivity_prose_holds():
     """The prose after the table1_sensitivity block: the boundary sets the level of ΔM_S, not the
     order; the transport parameters raise High M against Low and Mid M whichever way they step;
     the N–N bond at its lower step is the largest lever and still short of the paper."""
-    from kmc.publish.paper_doc import _state_of
+    from kmc.publish.calibration_doc import _state_of
 
     data = json.loads((ROOT / "docs" / "data" / "table1_sensitivity_result.json").read_text())
     res, names, keys = data["result"], data["order"]["targets"], data["order"]["parameters"]
@@ -193,3 +193,27 @@ def test_sensitivity_prose_holds():
     assert mid < min(low, high)
     paper = contrast(np.array([[res["targets"][n]["value"], 0.0] for n in names]))[0]
     assert abs(c[best][0]) < 2 * c[best][1] + 5 and c[best][0] < paper
+
+
+def test_levers_block_and_prose_hold():
+    """docs/calibration.md's hop-law campaign block is generated from its committed result, and its
+    prose holds there: the depth reversal appears at one point only, the hand-set defaults, where High
+    M's ΔM_S is furthest below the mean of Low and Mid M's; at no point is it above both."""
+    from kmc.paper import result as paper_result
+    from kmc.publish.calibration_doc import levers_markdown
+
+    rel = "docs/data/table1_hop_barrier_result.json"
+    result = paper_result.read(ROOT / rel)
+    block = re.search(r"<!-- generated:levers -->\n(.*?)\n<!-- /generated:levers -->",
+                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    assert block == levers_markdown(result, rel)
+    rows = [r.split(" | ") for r in block.splitlines() if re.match(r"\| 0\.\d+ \| 0\.\d+ \|", r)]
+    assert len(rows) == 6
+    reversal = [r for r in rows if r[5] == "yes"]
+    assert [(r[0], r[1]) for r in reversal] == [("| 0.012", "0.71")]       # the defaults of hops.arrhenius
+    assert all(r[6] == "no |" for r in rows)
+
+    def contrast(r):
+        low, mid, high = (float(c.split(" ± ")[0]) for c in r[2:5])
+        return high - 0.5 * (low + mid)
+    assert all(contrast(reversal[0]) < contrast(r) for r in rows if r is not reversal[0])
