@@ -28,6 +28,7 @@ import numpy as np
 from kmc.calibration.evaluate import Evaluation, Evaluator
 from kmc.calibration.spec import Calibration
 from kmc.calibration.store import prepare_store, save_result
+from kmc.campaigns.campaign import _canonical_json
 
 
 @dataclass
@@ -87,7 +88,7 @@ def steps(cal: Calibration) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarr
 
 
 def _key(cal: Calibration, params: np.ndarray) -> str:
-    return repr(sorted(cal.point(params).items()))
+    return _canonical_json(cal.point(params))  # as least_squares names its points
 
 
 def paired_difference(plus: np.ndarray, minus: np.ndarray) -> tuple[float, float]:
@@ -125,10 +126,7 @@ def scan(cal: Calibration, store_path, comm=None, log=lambda m: None,
         at_plus[:, j, 0], at_plus[:, j, 1] = hi.mean, hi.sem
         log_step = math.log(p_plus[j] / p_minus[j]) if p_plus[j] * p_minus[j] > 0 else math.nan
         for i in range(n_t):
-            if hi.replica_values is not None and lo.replica_values is not None:
-                delta[i, j], se[i, j] = paired_difference(hi.replica_values[i], lo.replica_values[i])
-            else:  # an evaluator without per-replica values: the unpaired difference of the means
-                delta[i, j], se[i, j] = hi.mean[i] - lo.mean[i], math.hypot(hi.sem[i], lo.sem[i])
+            delta[i, j], se[i, j] = paired_difference(hi.replica_values[i], lo.replica_values[i])
             dlnp[i, j] = delta[i, j] / log_step
     result = Sensitivity(cal, start, p_minus, p_plus, delta, se, dlnp, at_minus, at_plus, len(done), ev.new_evaluations,
                          ev.replicas_run, sum(e.core_s for e in done.values()) / 3600.0, time.perf_counter() - wall0)

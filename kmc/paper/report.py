@@ -32,6 +32,7 @@ from kmc.analysis.stats import mean_se as _mean_se
 from kmc.analysis.summary import segment_end_frames
 
 STATE_NAMES = {"low": "Low M", "mid": "Mid M", "high": "High M"}
+STATES = tuple(STATE_NAMES)  # in order of gating time
 #: seed paper: VSM electromagnet at 10 kOe vs gating at remanence. The paper prints
 #: "(104 V × 6.5 A)/(25 V × 10⁻⁵ A) = 2.7 × 10⁶": 104 V × 6.5 A = 676 W.
 MAGNET_POWER_W = 104.0 * 6.5

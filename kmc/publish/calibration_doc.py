@@ -11,9 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kmc.paper.report import STATE_NAMES, _f, mean_pm
-
-STATES = ("low", "mid", "high")
+from kmc.paper.report import STATE_NAMES, STATES, _f, mean_pm
 
 
 def calibration_markdown(result: dict, source: str, order: dict) -> str:
@@ -125,8 +123,10 @@ def levers_markdown(result: dict, source: str) -> str:
         rev = states["low"][1] == "top" and states["high"][1] == "bottom"
         ms = {s: states[s][0] for s in STATES}
         top = all(ms["high"]["mean"] - ms[s]["mean"] > 2 * math.hypot(ms["high"]["se"], ms[s]["se"]) for s in ("low", "mid"))
-        (reversal if rev else []).append(f"ε = {eps:g}, E_0 = {e0:g}")
-        (largest if top else []).append(f"ε = {eps:g}, E_0 = {e0:g}")
+        if rev:
+            reversal.append(f"ε = {eps:g}, E_0 = {e0:g}")
+        if top:
+            largest.append(f"ε = {eps:g}, E_0 = {e0:g}")
         rows.append(f"| {eps:g} | {e0:g} | " + " | ".join(f"{mean_pm(ms[s]['mean'], ms[s]['se'])}, {states[s][1]}" for s in STATES)
                     + f" | {'yes' if rev else 'no'} | {'yes' if top else 'no'} |")
     rows += ["", f"Depth reversal at: {'; '.join(reversal) or 'no point'}. High M's ΔM_S above both others (by more than "

@@ -25,7 +25,7 @@ import numpy as np
 
 from kmc.paper import result as paper_result
 from kmc.paper.claim_status import TABLE1_TOLERANCE, status_markdown
-from kmc.paper.report import STATE_NAMES, claims_markdown, identify_state, mean_pm, table_markdown
+from kmc.paper.report import STATE_NAMES, STATES, claims_markdown, identify_state, mean_pm, table_markdown
 from kmc.analysis.stats import mean_se
 from kmc.publish.calibration_doc import calibration_block, levers_markdown, load_calibration_result
 
@@ -37,7 +37,6 @@ QUANTITY_KEYS = {"delta_ms": "dMS", "delta_mr": "dMR", "mr_ratio": "ratio"}
 #: the parameters a Table 1 calibration fits (table1_fast, table1_surrogate): named with their
 #: values in the provenance line, so the page says which defaults its numbers were run with
 FITTED_PARAMETERS = (("boundary", "escape_time_s"), ("boundary", "solubility_per_nm2"), ("boundary", "solvation_ev"))
-STATES = ("low", "mid", "high")
 #: seed paper, discussion of Table 1: "In the High M sample, M_S increases by a factor close to 2
 #: between the first and last cycles ... the Mid M and Low M samples show ... a factor of approximately 3.6"
 PAPER_GROWTH_FACTOR = {"low": 3.6, "mid": 3.6, "high": 2.0}
