@@ -82,7 +82,7 @@ def test_cli_refuses_to_write_a_config_for_a_scan(tmp_path):
                     '[[targets]]\nquantity = "n_electrolyte_final"\nvalue = 1.0\nsigma = 1.0\n')
     r = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(tmp_path / "o.zarr"),
                                  "--write-config", str(tmp_path / "c.toml"), "--no-mpi"])
-    assert r.exit_code != 0 and "fits nothing" in r.output
+    assert r.exit_code == 2 and "fits nothing" in r.output
     assert not (tmp_path / "o.zarr").exists()
 
 
