@@ -10,9 +10,9 @@ from kmc.plugins.hops.arrhenius import ArrheniusHop
 
 
 def make_ions(lattice, *, barrier_ev=0.5, nn_bond_ev=0.0, co_shift_ev=0.0, temperature_k=300.0,
-              occupancy=None, field=None, boundary=None, seed=1) -> IonSystem:
+              occupancy=None, field=None, boundary=None, seed=1, nn2_bond_ev=0.0) -> IonSystem:
     """An IonSystem with the Arrhenius hop law and (by default) a closed surface."""
-    hop = ArrheniusHop(barrier_ev=barrier_ev, nn_bond_ev=nn_bond_ev, co_shift_ev=co_shift_ev)
+    hop = ArrheniusHop(barrier_ev=barrier_ev, nn_bond_ev=nn_bond_ev, co_shift_ev=co_shift_ev, nn2_bond_ev=nn2_bond_ev)
     tables = hop.build(lattice, temperature_k)
     bnd = (boundary or Closed()).build(lattice, temperature_k)
     return IonSystem(lattice, tables, bnd, temperature_k, field or FieldModel(), seed, occupancy=occupancy)
@@ -63,9 +63,16 @@ def _instance(plugin, group: str):
     return obj, label
 
 
-def _nocc(lattice, occ: np.ndarray) -> np.ndarray:
-    """Occupied hop neighbours of every site (the core's ``nocc``)."""
-    return np.append(occ.astype(np.int64), 0)[lattice.hop_nbr].sum(axis=1)
+def _nocc(lattice, occ: np.ndarray, shell=None) -> np.ndarray:
+    """Occupied hop neighbours of every site (the core's ``nocc``), or occupied sites of ``shell``
+    ((n, z2), -1 padded: the core's ``nocc2``)."""
+    return np.append(occ.astype(np.int64), 0)[lattice.hop_nbr if shell is None else shell].sum(axis=1)
+
+
+def _codes(lattice, tables, occ: np.ndarray) -> np.ndarray:
+    """Environment code of every site, written out from the HopTables contract."""
+    n2 = 0 if tables.shell2 is None else _nocc(lattice, occ, tables.shell2)
+    return (_nocc(lattice, occ) * (tables.z2 + 1) + n2) * tables.n_static + tables.env_static
 
 
 def _require(cond: bool, message: str) -> None:
@@ -128,13 +135,15 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
                  f"{where}: ions not conserved on a closed film ({n0} -> {int(ions.occ.sum())})")
         _require(np.array_equal(ions.nocc, _nocc(lattice, ions.occ)),
                  f"{where}: neighbour counts inconsistent after {done} events")
+        if tables.shell2 is not None:
+            _require(np.array_equal(ions.nocc2, _nocc(lattice, ions.occ, tables.shell2)),
+                     f"{where}: second-shell counts inconsistent after {done} events")
 
 
 def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: int = 200) -> None:
     energy = getattr(hop, "energy_ev", None)
     _require(callable(energy), f"{where}: detailed_balance = True needs a method energy_ev(lattice, occ) -> eV")
-    nocc = _nocc(lattice, occ)
-    env, ns, rates = tables.env_static, tables.n_static, tables.base_rate_hz
+    code, rates = _codes(lattice, tables, occ), tables.base_rate_hz
     e0 = float(energy(lattice, occ))
     checked = 0
     for s in rng.permutation(np.flatnonzero(occ == 1)):
@@ -143,8 +152,8 @@ def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: i
                 continue
             after = occ.copy()
             after[s], after[d] = 0, 1
-            k_f = rates[nocc[s] * ns + env[s]]
-            k_b = rates[_nocc(lattice, after)[d] * ns + env[d]]
+            k_f = rates[code[s]]
+            k_b = rates[_codes(lattice, tables, after)[d]]
             d_e = float(energy(lattice, after)) - e0
             if k_f == 0 and k_b == 0:
                 continue

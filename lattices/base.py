@@ -75,6 +75,10 @@ class Lattice:
     area_nm2: float
     thickness_nm: float
 
+    def shell(self, k: int = 2) -> np.ndarray:
+        """(n_sites, z_k) mobile sites of the k-th neighbour shell, -1 padded (:func:`mobile_shell`)."""
+        return mobile_shell(self, k)
+
     @property
     def n_sites(self) -> int:
         return len(self.mobile)
@@ -311,3 +315,22 @@ def _shortest(atoms: Atoms, a: np.ndarray, b: np.ndarray) -> float:
     d = np.concatenate(d)
     d = d[d > 1e-6]
     return float(d.min())
+
+
+def mobile_shell(lattice: Lattice, shell: int = 2) -> np.ndarray:
+    """(n_sites, z_k) int64 mobile sites in the ``shell``-th neighbour shell of every mobile site
+    (1: the hop neighbours' distance, 2: the next distinct distance, ...), -1 padded at the film's
+    surfaces; shells are told apart by their distance rounded to 10⁻³ Å. Built on demand (hop laws
+    with interactions beyond the first shell), not stored on the Lattice."""
+    if not isinstance(shell, (int, np.integer)) or shell < 1:
+        raise ValueError(f"shell must be an int >= 1, got {shell!r}")
+    sub = Atoms(positions=lattice.atoms.positions[lattice.mobile], cell=lattice.atoms.cell, pbc=lattice.atoms.pbc)
+    d1 = float(np.linalg.norm(lattice.hop_vec[lattice.hop_nbr >= 0], axis=-1).min())
+    i, j, d, _ = neighbour_pairs(sub, (shell + 0.5) * d1)
+    dist = np.round(d, 3)
+    shells = np.unique(dist)
+    if len(shells) < shell:
+        raise ValueError(f"the mobile sublattice has {len(shells)} neighbour shell(s) within "
+                         f"{(shell + 0.5) * d1:.3g} Å, not {shell}")
+    sel = dist == shells[shell - 1]
+    return _pad(_group(i[sel], j[sel], lattice.n_sites))

@@ -16,7 +16,8 @@ window of n_el starting at ``cnt[CNT_WIN_LO]``; the loop returns to Python (STOP
 n_el leaves the window. The occupied top sites are the first ``cnt[CNT_TOP_OCC]`` entries of the
 permutation ``top_perm`` (``top_pos`` is its inverse), so an exit or entry picks its site in O(1).
 
-``code_s = nocc_s · n_static + env_static_s`` indexes the hop plug-in's rate table (Hz);
+``code_s = (nocc_s · (z2+1) + nocc2_s) · n_static + env_static_s`` indexes the hop plug-in's rate
+table (Hz; nocc2 counts occupied sites of an optional second shell, z2 = 0 for most laws);
 ``nvac[s, c]`` counts vacant neighbours by hop class c (z component), so the local field enters
 as a per-class tilt. A hop changes the counts of the two sites' neighbours only: ≈ 2(z+1) leaves.
 
@@ -63,10 +64,11 @@ PREFETCH_MIN_SITES = 1 << 15
 
 
 #: read-only tables: neighbours (int32), direction ids of the hops and their class and vector (Å),
-#: layers, the hop law
+#: layers, the hop law (``shell2`` (n, z2) int32, ``stride1`` = (z2+1)·n_static: the code step of
+#: one occupied hop neighbour)
 Static = namedtuple("Static", ["nbr", "hop", "dir_cls", "dir_vec", "layer", "layer_ptr", "layer_sites",
                                "env_static", "base", "dz_classes", "sites_per_layer", "top_sites", "n_static",
-                               "tol_count"])
+                               "tol_count", "shell2", "stride1"])
 #: what events change (arrays, mutated in place)
 State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
                              "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
@@ -140,19 +142,29 @@ def refresh_field(st, x):
 
 
 @njit(cache=True, inline="always")
-def _flip(s, filled, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt, buf, m):
+def _flip(s, filled, nbr, hop, dir_cls, n_cls, st, top, rec, rec16, top_pos, top_perm, cnt, buf, m):
     """Update the neighbours' records (code, vacant counts) and the top layer's list after site s
     became occupied or vacant (its own occupancy is set by the caller). The occupied neighbours,
     whose rates change (a vacant site's rate stays 0), are appended to ``buf`` from position m;
-    returns the new length."""
+    returns the new length. Sites of s's second shell (if the hop law has one) change code too."""
     d = 1 if filled else -1
-    dcode = d * n_static
+    dcode = d * st.stride1
     for k in range(nbr.shape[1]):
         u = nbr[s, k]
         if u < 0:
             continue
         rec16[u, R_CODE] += dcode
         rec[u, R_NVAC + n_cls - 1 - dir_cls[hop[s, k]]] -= d
+        if rec[u, R_OCC]:
+            buf[m] = u
+            m += 1
+    shell2 = st.shell2
+    dcode2 = d * st.n_static
+    for k in range(shell2.shape[1]):
+        u = shell2[s, k]
+        if u < 0:
+            continue
+        rec16[u, R_CODE] += dcode2
         if rec[u, R_OCC]:
             buf[m] = u
             m += 1
@@ -207,7 +219,7 @@ def _boundary_event(st, x, leaf):
         cnt[CNT_ELECTROLYTE] += 1
         x.ion_at[s] = -1
         x.buf[0] = s
-        m = _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos,
+        m = _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st, top, rec, x.rec16, x.top_pos,
                   x.top_perm, cnt, x.buf, 1)
         x.layer_n[st.layer[s]] -= 1
         cnt[CNT_EXITS] += 1
@@ -218,7 +230,7 @@ def _boundary_event(st, x, leaf):
         x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
         rec[s, R_OCC] = 1
         x.buf[0] = s
-        m = _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st.n_static, top, rec, x.rec16, x.top_pos,
+        m = _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st, top, rec, x.rec16, x.top_pos,
                   x.top_perm, cnt, x.buf, 1)
         x.layer_n[st.layer[s]] += 1
         cnt[CNT_ENTRIES] += 1
@@ -250,7 +262,7 @@ def run_chunk(st, x, t_stop, max_events):
     """Advance the ion system until ``t_stop`` (s), ``max_events``, or until n_el leaves the window
     of the boundary tables. Returns STOP_TIME, STOP_EVENTS, STOP_WINDOW or STOP_FROZEN (no event
     possible: time jumps to t_stop)."""
-    nbr, hop, dir_cls, dir_vec, base, n_static = st.nbr, st.hop, st.dir_cls, st.dir_vec, st.base, st.n_static
+    nbr, hop, dir_cls, dir_vec, base = st.nbr, st.hop, st.dir_cls, st.dir_vec, st.base
     rec, rec16, ion_at, disp, tilt, tree = x.rec, x.rec16, x.ion_at, x.disp, x.tilt, x.tree
     sc, cnt, rng, buf, layer_n, top_pos, top_perm = x.sc, x.cnt, x.rng, x.buf, x.layer_n, x.top_pos, x.top_perm
     layer_ref, r_gap, fstate, field_par = x.layer_ref, x.r_gap, x.fstate, x.field_par
@@ -320,8 +332,8 @@ def run_chunk(st, x, t_stop, max_events):
         for d in range(3):
             disp[ion, d] += dir_vec[h, d]
         buf[0] = s  # s (now vacant, rate 0) and the occupied neighbours of s and t: every changed leaf
-        m = _flip(s, False, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt, buf, 1)
-        m = _flip(t, True, nbr, hop, dir_cls, n_cls, n_static, top, rec, rec16, top_pos, top_perm, cnt, buf, m)
+        m = _flip(s, False, nbr, hop, dir_cls, n_cls, st, top, rec, rec16, top_pos, top_perm, cnt, buf, 1)
+        m = _flip(t, True, nbr, hop, dir_cls, n_cls, st, top, rec, rec16, top_pos, top_perm, cnt, buf, m)
         set_leaves(buf, m, tree, rec, rec16, base, tilt)  # before the layer logic, which reuses buf
         cnt[CNT_HOPS] += 1
         ell_t = rec16[t, R_LAYER]

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 # site record: int16 words (of ``rec16``) and bytes (of ``rec``)
-R_CODE, R_LAYER = 0, 1  # environment code nocc·n_static + env_static; depth layer
+R_CODE, R_LAYER = 0, 1  # environment code (nocc·(z2+1) + nocc2)·n_static + env_static; depth layer
 R_OCC, R_NVAC = 4, 5  # 1 = ion; vacant neighbours by hop class (n_cls bytes)
 
 
@@ -84,8 +84,10 @@ def count_neighbours(nbr, cls, occ, nocc, nvac):
 
 
 @njit(cache=True)
-def fill_records(nbr, hop, dir_cls, n_cls, env_static, n_static, rec, rec16):
-    """Set the code and vacant-neighbour counts of every record from the occupancies (O(N))."""
+def fill_records(nbr, hop, dir_cls, n_cls, env_static, n_static, rec, rec16, shell2):
+    """Set the code (nocc·(z2+1) + nocc2)·n_static + env_static and the vacant-neighbour counts of
+    every record from the occupancies (O(N)); ``shell2`` (n, z2) int32, z2 = 0 for most hop laws."""
+    z2 = shell2.shape[1]
     for s in range(nbr.shape[0]):
         nocc = 0
         for c in range(n_cls):
@@ -98,4 +100,9 @@ def fill_records(nbr, hop, dir_cls, n_cls, env_static, n_static, rec, rec16):
                 nocc += 1
             else:
                 rec[s, R_NVAC + dir_cls[hop[s, k]]] += 1
-        rec16[s, R_CODE] = nocc * n_static + env_static[s]
+        nocc2 = 0
+        for k in range(z2):
+            t = shell2[s, k]
+            if t >= 0 and rec[t, R_OCC]:
+                nocc2 += 1
+        rec16[s, R_CODE] = (nocc * (z2 + 1) + nocc2) * n_static + env_static[s]

@@ -91,7 +91,8 @@ class IonSystem:
         self.lattice, self.tables, self.boundary, self.field = lattice, tables, boundary, field
         self.temperature_k = float(temperature_k)
         n = lattice.n_sites
-        n_codes = (z + 1) * int(tables.n_static)
+        z2 = tables.z2
+        n_codes = (z + 1) * (z2 + 1) * int(tables.n_static)
         if z > 127 or n_codes >= 2 ** 15 or lattice.n_layers >= 2 ** 15:
             raise ValueError(f"site records hold at most 127 neighbours, 32767 environment codes and 32767 "
                              f"layers; got {z}, {n_codes} and {lattice.n_layers}")
@@ -107,8 +108,9 @@ class IonSystem:
         hop = on_huge_pages(hop)
         nbr = on_huge_pages(np.ascontiguousarray(lattice.hop_nbr, dtype=np.int32))
         env_static = tables.env_static.astype(np.int16)
+        shell2 = np.ascontiguousarray(np.empty((n, 0)) if tables.shell2 is None else tables.shell2, dtype=np.int32)
         self.rec, rec16 = records.new_records(occ, lattice.layer, len(dz))
-        records.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, rec16)
+        records.fill_records(nbr, hop, dir_cls, len(dz), env_static, int(tables.n_static), self.rec, rec16, shell2)
         self.sites_per_layer = lattice.sites_per_layer.astype(np.float64)
         self.layer_n = np.bincount(lattice.layer, weights=occ, minlength=lattice.n_layers).astype(np.int64)
         self.layer_ref = self.layer_n.copy()
@@ -137,8 +139,9 @@ class IonSystem:
             layer_ptr=np.concatenate([[0], np.cumsum(lattice.sites_per_layer)]).astype(np.int64),
             layer_sites=order.astype(np.int64), env_static=env_static, base=tables.base_rate_hz,
             dz_classes=lattice.dz_classes, sites_per_layer=self.sites_per_layer, top_sites=top_sites,
-            n_static=int(tables.n_static), tol_count=max(1, int(field.layer_tolerance * lattice.sites_per_layer.min())))
-        self.buf = np.empty(max(2 * z + 2, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
+            n_static=int(tables.n_static), tol_count=max(1, int(field.layer_tolerance * lattice.sites_per_layer.min())),
+            shell2=shell2, stride1=(z2 + 1) * int(tables.n_static))
+        self.buf = np.empty(max(2 * (z + z2) + 2, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
         self.voltage_v = self.prev_voltage_v = 0.0
         self.t_switch_s = 0.0
         self._bnd_since_s = 0.0
@@ -253,7 +256,12 @@ class IonSystem:
     @property
     def nocc(self) -> np.ndarray:
         """(n_sites,) occupied hop neighbours of every site (computed from the records)."""
-        return self.rec16[:, records.R_CODE] // self.static.n_static
+        return self.rec16[:, records.R_CODE] // self.static.stride1
+
+    @property
+    def nocc2(self) -> np.ndarray:
+        """(n_sites,) occupied sites of every site's second shell (the hop law's ``shell2``; 0 without one)."""
+        return self.rec16[:, records.R_CODE] % self.static.stride1 // self.static.n_static
 
     @property
     def nvac(self) -> np.ndarray:

@@ -4,6 +4,7 @@ Run:  python -m kmc.publish.paper_doc docs/data/paper_result.json [--doc docs/pa
       python -m kmc.publish.paper_doc paper.zarr [more stores] --save docs/data/paper_result.json
       python -m kmc.publish.paper_doc --calibration fit.zarr --save docs/data/table1_surrogate_result.json
       python -m kmc.publish.paper_doc --levers docs/data/table1_hop_barrier_result.json
+      python -m kmc.publish.paper_doc --levers docs/data/table1_nn_sign_result.json --block levers-nn-sign
 
 A JSON argument is a result written by ``mikmc report`` (``result.json``, :mod:`kmc.paper.result`);
 store arguments are summarised first (``--save`` keeps that summary). Every block between
@@ -252,13 +253,15 @@ def main(argv=None) -> None:
     ap.add_argument("--save", help="write the result (JSON) here")
     ap.add_argument("--figures", help="directory for the generated figures")
     ap.add_argument("--calibration", help="a calibration store or its saved JSON: regenerate its block")
-    ap.add_argument("--levers", help="the result (JSON) of runs/campaigns/table1_hop_barrier.toml: regenerate its "
-                    "block in docs/calibration.md")
+    ap.add_argument("--levers", help="the result (JSON) of a hop-law campaign (runs/campaigns/table1_hop_barrier.toml, "
+                    "table1_nn_sign.toml): regenerate its block in docs/calibration.md")
+    ap.add_argument("--block", default="levers", help="name of that block (<!-- generated:NAME -->; default levers)")
     args = ap.parse_args(argv)
     if args.levers:
         doc = Path(args.doc or ROOT / "docs" / "calibration.md")
         body = levers_markdown(paper_result.read(args.levers), _relative(args.levers))
-        print(f"{doc}: regenerated {', '.join(replace_blocks(doc, {'levers': body})) or 'nothing (no generated:levers block)'}")
+        names = replace_blocks(doc, {args.block: body})
+        print(f"{doc}: regenerated {', '.join(names) or f'nothing (no generated:{args.block} block)'}")
         return
     if args.calibration:
         data = paper_result._clean(load_calibration_result(args.calibration))

@@ -14,34 +14,59 @@ class HopTables:
     """Rate table of one run, built once by a hop plug-in.
 
     The rate (Hz) of an ion at site s hopping to a vacant neighbour, before the field tilt, is
-    ``base_rate_hz[nocc_s * n_static + env_static[s]]``; ``nocc_s`` (0..z) is the number of
-    occupied neighbours of s at that moment. The core multiplies by exp(q E dz / 2kT).
+    ``base_rate_hz[code_s]`` with
+
+        code_s = (nocc_s · (z2 + 1) + nocc2_s) · n_static + env_static[s]
+
+    ``nocc_s`` (0..z) is the number of occupied hop neighbours of s at that moment and ``nocc2_s``
+    (0..z2) the number of occupied sites among ``shell2[s]``, a second set of sites whose
+    occupancy the law reads (e.g. the second neighbour shell); without ``shell2``, z2 = 0 and
+    code_s = nocc_s · n_static + env_static[s]. The core multiplies by exp(q E dz / 2kT).
 
     Attributes
     ----------
     base_rate_hz : (n_codes,) float64
-        Hop rate in Hz per environment code; n_codes = (z + 1) * n_static.
+        Hop rate in Hz per environment code; n_codes = (z + 1) * (z2 + 1) * n_static.
     env_static : (n_sites,) int64
         Fixed part of each site's environment code, in [0, n_static).
     n_static : int
         Number of fixed environment codes.
     charge_e : float
         Charge of the mobile ion in units of e (N³⁻: -3).
+    shell2 : (n_sites, z2) int64, optional
+        Mobile sites whose occupancy enters ``nocc2`` (-1 padded); a symmetric relation
+        (t in shell2[s] ⇔ s in shell2[t]) disjoint from the hop neighbours.
     """
 
     base_rate_hz: np.ndarray
     env_static: np.ndarray
     n_static: int
     charge_e: float
+    shell2: np.ndarray | None = None
+
+    @property
+    def z2(self) -> int:
+        """Width of ``shell2`` (0 without one)."""
+        return 0 if self.shell2 is None else int(self.shell2.shape[1])
 
     def check(self, n_sites: int, z: int) -> None:
         """Raise ValueError if the tables do not fit a lattice of n_sites sites, z neighbours."""
         if self.env_static.shape != (n_sites,):
             raise ValueError(f"env_static has shape {self.env_static.shape}, expected ({n_sites},)")
-        if self.base_rate_hz.shape != ((z + 1) * self.n_static,):
+        n_codes = (z + 1) * (self.z2 + 1) * self.n_static
+        if self.base_rate_hz.shape != (n_codes,):
             raise ValueError(f"base_rate_hz has shape {self.base_rate_hz.shape}, "
-                             f"expected ({(z + 1) * self.n_static},) = (z+1)*n_static")
+                             f"expected ({n_codes},) = (z+1)*(z2+1)*n_static")
         if not np.all(np.isfinite(self.base_rate_hz)) or np.any(self.base_rate_hz < 0):
             raise ValueError("base_rate_hz must be finite and >= 0 (Hz)")
         if self.env_static.min(initial=0) < 0 or self.env_static.max(initial=0) >= self.n_static:
             raise ValueError(f"env_static codes must lie in [0, {self.n_static})")
+        if self.shell2 is not None:
+            s2 = self.shell2
+            if s2.ndim != 2 or s2.shape[0] != n_sites or s2.shape[1] > 127:
+                raise ValueError(f"shell2 must have shape ({n_sites}, z2 <= 127), got {s2.shape}")
+            if s2.size and (s2.min() < -1 or s2.max() >= n_sites):
+                raise ValueError(f"shell2 entries must be site indices in [0, {n_sites}) or -1 (padding)")
+            i, j = np.nonzero(s2 >= 0)[0], s2[s2 >= 0]
+            if not np.array_equal(np.sort(i * n_sites + j), np.sort(j * n_sites + i)):
+                raise ValueError("shell2 must be symmetric: t in shell2[s] exactly when s in shell2[t]")

@@ -129,36 +129,47 @@ def test_site_energies_give_canonical_boltzmann_occupations():
     assert expected[0] - expected[-1] > 0.3  # the energies matter at this temperature
 
 
-def test_bond_energies_give_boltzmann_distribution_of_bond_count():
+@pytest.mark.parametrize("eps, eps2", [(0.04, 0.0), (-0.03, 0.04)])
+def test_bond_energies_give_boltzmann_distribution_of_bond_count(eps, eps2):
+    """Three ions on a periodic 3×3×3 simple cubic box, E = −ε·(first-shell pairs) −
+    ε₂·(second-shell pairs): the sampled (pairs, pairs₂) distribution is the exact one from
+    enumerating all C(27, 3) arrangements (ε₂ = 0: the first shell alone; ε < 0 < ε₂: the sign
+    pattern of N in fcc iron, read through the core's second-shell bookkeeping)."""
+    from kmc.lattices.base import mobile_shell
+
     lat = CubicTestLattice("sc", (3, 3, 3), A, periodic_z=True).build(0)
-    eps, t_k, n_ions = 0.04, 300.0, 3
+    t_k, n_ions = 300.0, 3
     kt = K_B_EV * t_k
-    nbr = lat.hop_nbr
-    g = np.zeros(4)  # a ring of three along a periodic axis of length 3 has three bonds
+    nbr, nbr2 = lat.hop_nbr, mobile_shell(lat, 2)
+    g = np.zeros((4, 4))  # three sites have at most three pairs in either shell
     for sites in combinations(range(lat.n_sites), n_ions):
         s = set(sites)
-        bonds = sum(1 for i in sites for j in nbr[i] if j in s) // 2
-        g[bonds] += 1
-    p_exact = g * np.exp(eps * np.arange(4) / kt)
+        g[sum(1 for i in sites for j in nbr[i] if j in s) // 2, sum(1 for i in sites for j in nbr2[i] if j in s) // 2] += 1
+    b1, b2 = np.meshgrid(np.arange(4), np.arange(4), indexing="ij")
+    p_exact = g * np.exp((eps * b1 + eps2 * b2) / kt)
     p_exact /= p_exact.sum()
     occ = np.zeros(lat.n_sites, dtype=np.int8)
     occ[[0, 13, 26]] = 1
-    ions = make_ions(lat, nn_bond_ev=eps, occupancy=occ, seed=8)
-    hist = np.zeros(4)
-    tau = 1.0 / hop_rate(0.5 + eps)
+    ions = make_ions(lat, nn_bond_ev=eps, nn2_bond_ev=eps2, occupancy=occ, seed=8)
+    hist = np.zeros((4, 4))
+    tau = 1.0 / hop_rate(0.5 + max(eps, 0.0) + 2 * max(eps2, 0.0))
     for _ in range(20000):
         ions.advance(ions.time_s + tau)
-        bonds = int(ions.nocc[ions.occ == 1].sum()) // 2
-        hist[bonds] += 1
+        on = ions.occ == 1
+        hist[int(ions.nocc[on].sum()) // 2, int(ions.nocc2[on].sum()) // 2] += 1
     p = hist / hist.sum()
+    if not eps2:  # the law leaves the second shell out: nocc2 stays 0, compare the first shell's law
+        p_exact = np.pad(p_exact.sum(axis=1, keepdims=True), ((0, 0), (0, 3)))
     assert np.allclose(p, p_exact, atol=0.02), (p, p_exact)
+    if eps2:
+        assert np.abs(p_exact.sum(axis=0) - (g.sum(axis=0) / g.sum())).max() > 0.1  # ε₂ matters here
 
 
-@pytest.mark.parametrize("escape_time_s", [0.0, 60.0])
-def test_bookkeeping_stays_exact_through_a_gated_run(escape_time_s):
+@pytest.mark.parametrize("escape_time_s, eps2", [(0.0, 0.0), (60.0, 0.0), (0.0, 0.004)])
+def test_bookkeeping_stays_exact_through_a_gated_run(escape_time_s, eps2):
     lat = RocksaltFilm(thickness_nm=5.0, cells_xy=(2, 2)).build(1)
     for seed in range(9, 20):  # the first seed whose 0 V stage has entries (all channels exercised)
-        ions = make_ions(lat, barrier_ev=0.75, nn_bond_ev=0.012, co_shift_ev=-0.01, seed=seed,
+        ions = make_ions(lat, barrier_ev=0.75, nn_bond_ev=0.012, co_shift_ev=-0.01, seed=seed, nn2_bond_ev=eps2,
                          boundary=SolubilityLimited(solubility_per_nm2=200.0, escape_time_s=escape_time_s))
         n0 = ions.n_ions
         ions.set_voltage(-25.0)
@@ -181,6 +192,10 @@ def test_bookkeeping_stays_exact_through_a_gated_run(escape_time_s):
     nocc, nvac = np.zeros_like(ions.nocc), np.zeros_like(ions.nvac)
     records.count_neighbours(lat.hop_nbr, lat.hop_class, ions.occ, nocc, nvac)
     assert np.array_equal(nocc, ions.nocc) and np.array_equal(nvac, ions.nvac)
+    if eps2:  # the second shell's counts too
+        assert np.array_equal(ions.nocc2, np.append(ions.occ, 0)[ions.tables.shell2].sum(axis=1))
+    else:
+        assert not ions.nocc2.any()
     assert np.array_equal(ions.layer_n, np.bincount(lat.layer, weights=ions.occ, minlength=lat.n_layers))
     top = np.flatnonzero(lat.layer == lat.n_layers - 1)
     assert ions.cnt[core.CNT_TOP_OCC] == ions.occ[top].sum()

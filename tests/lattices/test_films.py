@@ -39,6 +39,34 @@ def test_rocksalt_neighbour_tables(film):
     assert np.all((film.host_host_nbr >= 0).sum(axis=1)[film.host_layer > 0] <= 12)
 
 
+def test_second_neighbour_shell_of_the_n_sublattice(film):
+    """mobile_shell(·, 2): on the fcc N sublattice the 6 sites at the lattice constant a (4 or 5
+    within one layer of a surface), symmetric and disjoint from the hop neighbours; on periodic
+    cubic test lattices the textbook second shells (sc 12 at √2a, bcc 6 at a, fcc 6 at a)."""
+    from kmc.lattices.base import mobile_shell
+
+    s2 = mobile_shell(film, 2)
+    pos = film.atoms.positions[film.mobile]
+    cell = np.diag(film.atoms.cell.array)
+    i, j = np.nonzero(s2 >= 0)[0], s2[s2 >= 0]
+    v = pos[j] - pos[i]
+    v[:, :2] -= cell[:2] * np.round(v[:, :2] / cell[:2])
+    assert np.allclose(np.linalg.norm(v, axis=1), 4.24)
+    n2 = (s2 >= 0).sum(axis=1)
+    deep = (film.layer > 1) & (film.layer < film.n_layers - 2)
+    assert np.all(n2[deep] == 6) and set(np.unique(n2[~deep])) <= {5, 6}
+    assert np.array_equal(np.sort(i * film.n_sites + j), np.sort(j * film.n_sites + i))
+    assert not any(set(film.hop_nbr[k]) & set(s2[k][s2[k] >= 0]) for k in range(film.n_sites))
+    for kind, z2, r in (("sc", 12, np.sqrt(2)), ("bcc", 6, 1.0), ("fcc", 6, 1.0)):
+        lat = CubicTestLattice(kind, (4, 4, 4), 3.0, periodic_z=True).build(0)
+        shell = mobile_shell(lat, 2)
+        assert shell.shape == (lat.n_sites, z2) and (shell >= 0).all(), kind
+        d = lat.atoms.get_distances(lat.mobile[0], lat.mobile[shell[0]], mic=True)
+        assert np.allclose(d, 3.0 * r), (kind, d)
+    with pytest.raises(ValueError, match="shell must be an int >= 1"):
+        mobile_shell(film, 0)
+
+
 def test_zincblende_has_four_metal_neighbours():
     zb = ZincblendeFilm(thickness_nm=3.0, cells_xy=(2, 2)).build(0)
     interior = (zb.layer > 0) & (zb.layer < zb.n_layers - 1)
