@@ -217,3 +217,33 @@ def test_levers_block_and_prose_hold():
         low, mid, high = (float(c.split(" ± ")[0]) for c in r[2:5])
         return high - 0.5 * (low + mid)
     assert all(contrast(reversal[0]) < contrast(r) for r in rows if r is not reversal[0])
+
+
+def test_nn_sign_block_and_prose_hold():
+    """docs/calibration.md's block of the literature-sign campaign (table1_nn_sign) is generated from
+    its committed result, and its prose holds there: the reversal at every (ε, ε₂) whose N-rich hop
+    barrier E_0 + 11ε + 6ε₂ is the default's 0.842 eV; High M the largest 0.01 eV above it for
+    ε₂ = 0.006 eV and ε = −0.012, −0.024 eV; never both; Mid M never below Low M by 2 SE."""
+    from kmc.paper import result as paper_result
+    from kmc.publish.calibration_doc import levers_markdown
+
+    rel = "docs/data/table1_nn_sign_result.json"
+    result = paper_result.read(ROOT / rel)
+    block = re.search(r"<!-- generated:levers-nn-sign -->\n(.*?)\n<!-- /generated:levers-nn-sign -->",
+                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    assert block == levers_markdown(result, rel)
+    rows = [r.strip("| ").split(" | ") for r in block.splitlines() if re.match(r"\| -0\.\d+ \| 0\.\d+ \| [\d.]+ \|", r)]
+    assert len(rows) == 18
+    lift = {tuple(r[:3]): round(float(r[2]) + 11 * float(r[0]) + 6 * float(r[1]) - 0.842, 4) for r in rows}
+    reversal = {tuple(r[:3]) for r in rows if r[6] == "yes"}
+    largest = {tuple(r[:3]) for r in rows if r[7] == "yes"}
+    assert reversal == {k for k, v in lift.items() if v == 0.0} and len(reversal) == 6
+    assert {(e, "0.006") for e in ("-0.012", "-0.024")} <= {k[:2] for k, v in lift.items() if v == 0.01 and k in largest}
+    assert not reversal & largest
+
+    def ms(cell):
+        mean, se = cell.split(",")[0].split(" ± ")
+        return float(mean), float(se)
+    for r in rows:
+        (low, s_low), (mid, s_mid) = ms(r[3]), ms(r[4])
+        assert mid - low > -2 * np.hypot(s_low, s_mid), r
