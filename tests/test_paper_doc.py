@@ -247,3 +247,45 @@ def test_nn_sign_block_and_prose_hold():
     for r in rows:
         (low, s_low), (mid, s_mid) = ms(r[3]), ms(r[4])
         assert mid - low > -2 * np.hypot(s_low, s_mid), r
+
+
+def test_nn_sign_fit_and_prediction_blocks_and_prose_hold():
+    """docs/calibration.md's held-out block of the literature-sign fit is generated from its committed
+    result, and the prose around it holds: E_0 between the campaign's regimes, off its bounds, Mid M
+    carrying the χ²; on 6 × 6 cells claim 5 with High M's ΔM_S the largest in both columns and the
+    field-on cycles; Mid M ~30 % high (claim 2 fails), claim 4 fails, only High > Low M at 1 h of the
+    ratio orderings, the 10 kOe moment a small fraction of ΔM_S."""
+    from kmc.paper import claim_status
+    from kmc.paper import result as paper_result
+    from kmc.publish.paper_doc import prediction_markdown
+
+    fit = json.loads((ROOT / "docs" / "data" / "table1_nn_sign_fit_result.json").read_text())["result"]
+    e0 = fit["parameters"]["hops.barrier_ev"]["value"]
+    assert 0.938 < e0 < 0.948 and fit["chi2"] < 10
+    res = {k: v["residual"] for k, v in fit["targets"].items()}
+    assert max(res, key=lambda k: abs(res[k])) == "dMS Mid M" and res["dMS Mid M"] > 0
+    assert all(abs(res[k]) < 1.1 for k in ("dMS Low M", "dMS High M"))
+
+    rel = "docs/data/table1_nn_sign_predict_result.json"
+    result = paper_result.read(ROOT / rel)
+    block = re.search(r"<!-- generated:predict-nn-sign -->\n(.*?)\n<!-- /generated:predict-nn-sign -->",
+                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    assert block == prediction_markdown(result, "table1_nn_sign_fit")
+    assert {tuple(r["cells_xy"]) for r in result["runs"]} == {(6, 6)}
+    by = claim_status._by_state(paper_result.runs_of(result))
+    dms = {k: [t["dMS"] for t in v[1]] for k, v in by.items()}
+    for relax in ("3min", "1h", "field-on"):
+        assert all(claim_status._above(dms[("high", relax)], dms[(s, relax)]) for s in ("low", "mid")), relax
+    verdict = claim_status.verdicts(paper_result.runs_of(result), result["paper"])
+    assert verdict[5] is True and verdict[2] is False and verdict[4] is False
+    paper = result["paper"]
+    mean = {k: float(np.mean(v)) for k, v in dms.items()}
+    assert all(abs(mean[(s, "1h")] / paper[s]["dMS"] - 1) <= 0.25 for s in ("low", "high"))
+    assert 0.25 < mean[("mid", "3min")] / paper["mid"]["dMS"] - 1 < 0.35
+    assert mean[("mid", "3min")] > mean[("low", "3min")]
+    orderings = re.search(r"Orderings of ΔM_R/ΔM_S.*?: (.*)\.", block).group(1).split("; ")
+    assert [o for o in orderings if o.endswith("yes")] == ["High M above Low M at 1 h: yes"]
+    vsm = [float(r.split(" | ")[4].split(" ± ")[0]) / float(r2.split(" | ")[4].split(" ± ")[0])
+           for r, r2 in zip((r for r in block.splitlines() if "VSM" in r),
+                            (r for r in block.splitlines() if "| ΔM_S | field-on" in r))]
+    assert len(vsm) == 3 and max(vsm) < 0.25

@@ -25,7 +25,7 @@ def calibration_markdown(result: dict, source: str, order: dict) -> str:
     rows = [f"From `{source}`: χ² = {num(result['chi2'], '{:.3g}')} for {len(result['targets'])} targets, "
             f"{result['evaluations']} evaluations" + (f" ({', '.join(f'{k} {v}' for k, v in sur['evaluations_by_level'].items())}"
                                                      f", {num(sur.get('core_hours'), '{:.2f}')} core-hours)" if sur else "")
-            + f"; {'converged' if result['converged'] else 'not converged'}: {result['message']}."
+            + f"; {'converged' if result['converged'] else 'not converged'}: {result['message'].rstrip('.')}."
             + (f" The model column is the full-film evaluation nearest to the fit; the surrogate predicts "
                f"χ² = {num(sur['chi2_predicted'], '{:.3g}')} at the fit itself." if "chi2_predicted" in sur else ""), "",
             "| parameter | start | fitted | ± 1σ | χ² < χ²_min + 1 |", "|---|---|---|---|---|"]

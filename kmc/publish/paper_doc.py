@@ -5,6 +5,8 @@ Run:  python -m kmc.publish.paper_doc docs/data/paper_result.json [--doc docs/pa
       python -m kmc.publish.paper_doc --calibration fit.zarr --save docs/data/table1_surrogate_result.json
       python -m kmc.publish.paper_doc --levers docs/data/table1_hop_barrier_result.json
       python -m kmc.publish.paper_doc --levers docs/data/table1_nn_sign_result.json --block levers-nn-sign
+      python -m kmc.publish.paper_doc --prediction docs/data/table1_nn_sign_predict_result.json \
+          --fit table1_nn_sign_fit --block predict-nn-sign
 
 A JSON argument is a result written by ``mikmc report`` (``result.json``, :mod:`kmc.paper.result`);
 store arguments are summarised first (``--save`` keeps that summary). Every block between
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from kmc.paper import result as paper_result
+from kmc.paper import claim_status
 from kmc.paper.claim_status import TABLE1_TOLERANCE, status_markdown
 from kmc.paper.report import STATE_NAMES, STATES, claims_markdown, identify_state, mean_pm, table_markdown
 from kmc.analysis.stats import mean_se
@@ -58,9 +61,9 @@ def fit_targets(calibration: str = DEFAULTS_CALIBRATION) -> set[tuple[str, str, 
     return out
 
 
-def heldout_markdown(result: dict, targets=None) -> str:
-    """Table 1 values side by side with the paper, each marked fit target or held out."""
-    targets = fit_targets() if targets is None else targets
+def heldout_markdown(result: dict, targets=None, calibration: str = DEFAULTS_CALIBRATION) -> str:
+    """Table 1 values side by side with the paper, each marked fit target (of ``calibration``) or held out."""
+    targets = fit_targets(calibration) if targets is None else targets
     runs = {(r["state"], r["relax"]): r for r in result["runs"]}
     paper = result["paper"]
     rows = ["| state | quantity | protocol | role | sim | paper | diff | within 25 % |", "|---|---|---|---|---|---|---|---|"]
@@ -86,8 +89,39 @@ def heldout_markdown(result: dict, targets=None) -> str:
                         f"{paper_value:.0f}{unit} | {diff} | {'yes' if ok else 'no'} |")
     rows.append("")
     rows.append(f"Held out: {sum(held)} of {len(held)} values within {TABLE1_TOLERANCE:.0%} of the paper. "
-                f"Fit targets: those of `runs/calibrations/{DEFAULTS_CALIBRATION}.toml`.")
+                f"Fit targets: those of `runs/calibrations/{calibration}.toml`.")
     return "\n".join(rows)
+
+
+def prediction_markdown(result: dict, calibration: str) -> str:
+    """A held-out test of a calibration: Table 1 beside the paper (:func:`heldout_markdown`), then
+    the orderings of the paper issue's done-when and claims 2, 4, 5 as kmc.paper.claim_status
+    judges them on these runs (each beyond K_SE combined standard errors)."""
+    summaries = paper_result.runs_of(result)
+    by = claim_status._by_state(summaries)
+    ratio = {k: [t["ratio"] for t in v[1]] for k, v in by.items()}
+    checks = []
+    for text, a, b in ([("High M above Low M at 3 min", ("high", "3min"), ("low", "3min")),
+                        ("High M above Low M at 1 h", ("high", "1h"), ("low", "1h"))]
+                       + [(f"{STATE_NAMES[s]}: 3 min above 1 h", (s, "3min"), (s, "1h")) for s in STATES]
+                       + [(f"Mid M below {STATE_NAMES[s]} at 1 h", (s, "1h"), ("mid", "1h")) for s in ("low", "high")]):
+        if a in ratio and b in ratio:
+            checks.append(f"{text}: {'yes' if claim_status._above(ratio[a], ratio[b]) else 'no'}")
+    dms = {k: [t["dMS"] for t in v[1]] for k, v in by.items()}
+    order = []
+    for relax in ("3min", "1h"):
+        if all((s, relax) in dms for s in STATES):
+            high = all(claim_status._above(dms[("high", relax)], dms[(s, relax)]) for s in ("low", "mid"))
+            mid = all(claim_status._above(dms[(s, relax)], dms[("mid", relax)]) for s in ("low", "high"))
+            order.append(f"{relax}: High M above both others {'yes' if high else 'no'}, Mid M below both {'yes' if mid else 'no'}")
+    verdict = claim_status.verdicts(summaries, result["paper"])
+    claims = {c.number: c.text for c in claim_status.CLAIMS}
+    return "\n".join([heldout_markdown(result, calibration=calibration), "",
+                      "Order of ΔM_S as in Table 1 (beyond the same bound): " + "; ".join(order) + ".", "",
+                      f"Orderings of ΔM_R/ΔM_S (beyond {claim_status.K_SE:g} combined SE): " + "; ".join(checks) + ".", "",
+                      "Claims on these runs: " + "; ".join(
+                          f"{n} ({claims[n]}): {'shown' if verdict[n] else 'not shown' if verdict[n] is False else 'not evaluated'}"
+                          for n in (2, 4, 5)) + "."])
 
 
 def mechanism_markdown(result: dict) -> str:
@@ -255,11 +289,15 @@ def main(argv=None) -> None:
     ap.add_argument("--calibration", help="a calibration store or its saved JSON: regenerate its block")
     ap.add_argument("--levers", help="the result (JSON) of a hop-law campaign (runs/campaigns/table1_hop_barrier.toml, "
                     "table1_nn_sign.toml): regenerate its block in docs/calibration.md")
+    ap.add_argument("--prediction", help="the result (JSON) of a held-out campaign: regenerate its block in "
+                    "docs/calibration.md; --fit names the calibration whose targets it was fitted to")
+    ap.add_argument("--fit", default=DEFAULTS_CALIBRATION, help="calibration of --prediction (bundled name)")
     ap.add_argument("--block", default="levers", help="name of that block (<!-- generated:NAME -->; default levers)")
     args = ap.parse_args(argv)
-    if args.levers:
+    if args.levers or args.prediction:
         doc = Path(args.doc or ROOT / "docs" / "calibration.md")
-        body = levers_markdown(paper_result.read(args.levers), _relative(args.levers))
+        body = (levers_markdown(paper_result.read(args.levers), _relative(args.levers)) if args.levers
+                else prediction_markdown(paper_result.read(args.prediction), args.fit))
         names = replace_blocks(doc, {args.block: body})
         print(f"{doc}: regenerated {', '.join(names) or f'nothing (no generated:{args.block} block)'}")
         return
