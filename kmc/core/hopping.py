@@ -142,29 +142,19 @@ def refresh_field(st, x):
 
 
 @njit(cache=True, inline="always")
-def _flip(s, filled, nbr, hop, dir_cls, n_cls, st, top, rec, rec16, top_pos, top_perm, cnt, buf, m):
+def _flip(s, filled, nbr, hop, dir_cls, n_cls, stride1, top, rec, rec16, top_pos, top_perm, cnt, buf, m):
     """Update the neighbours' records (code, vacant counts) and the top layer's list after site s
     became occupied or vacant (its own occupancy is set by the caller). The occupied neighbours,
     whose rates change (a vacant site's rate stays 0), are appended to ``buf`` from position m;
-    returns the new length. Sites of s's second shell (if the hop law has one) change code too."""
+    returns the new length. The second shell, if the hop law reads one, is :func:`_flip2`'s."""
     d = 1 if filled else -1
-    dcode = d * st.stride1
+    dcode = d * stride1
     for k in range(nbr.shape[1]):
         u = nbr[s, k]
         if u < 0:
             continue
         rec16[u, R_CODE] += dcode
         rec[u, R_NVAC + n_cls - 1 - dir_cls[hop[s, k]]] -= d
-        if rec[u, R_OCC]:
-            buf[m] = u
-            m += 1
-    shell2 = st.shell2
-    dcode2 = d * st.n_static
-    for k in range(shell2.shape[1]):
-        u = shell2[s, k]
-        if u < 0:
-            continue
-        rec16[u, R_CODE] += dcode2
         if rec[u, R_OCC]:
             buf[m] = u
             m += 1
@@ -177,6 +167,22 @@ def _flip(s, filled, nbr, hop, dir_cls, n_cls, st, top, rec, rec16, top_pos, top
         top_pos[s] = j
         top_pos[other] = i
         cnt[CNT_TOP_OCC] += d
+    return m
+
+
+@njit(cache=True, inline="always")
+def _flip2(s, filled, shell2, n_static, rec, rec16, buf, m):
+    """The second-shell part of :func:`_flip`: the codes of the sites of ``shell2[s]`` step by
+    ±n_static; the occupied ones are appended to ``buf`` from m. Returns the new length."""
+    d = n_static if filled else -n_static
+    for k in range(shell2.shape[1]):
+        u = shell2[s, k]
+        if u < 0:
+            continue
+        rec16[u, R_CODE] += d
+        if rec[u, R_OCC]:
+            buf[m] = u
+            m += 1
     return m
 
 
@@ -219,8 +225,10 @@ def _boundary_event(st, x, leaf):
         cnt[CNT_ELECTROLYTE] += 1
         x.ion_at[s] = -1
         x.buf[0] = s
-        m = _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st, top, rec, x.rec16, x.top_pos,
+        m = _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st.stride1, top, rec, x.rec16, x.top_pos,
                   x.top_perm, cnt, x.buf, 1)
+        if st.shell2.shape[1]:
+            m = _flip2(s, False, st.shell2, st.n_static, rec, x.rec16, x.buf, m)
         x.layer_n[st.layer[s]] -= 1
         cnt[CNT_EXITS] += 1
     else:  # entry into a vacant top site, chosen uniformly (last out, first back)
@@ -230,8 +238,10 @@ def _boundary_event(st, x, leaf):
         x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
         rec[s, R_OCC] = 1
         x.buf[0] = s
-        m = _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st, top, rec, x.rec16, x.top_pos,
+        m = _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st.stride1, top, rec, x.rec16, x.top_pos,
                   x.top_perm, cnt, x.buf, 1)
+        if st.shell2.shape[1]:
+            m = _flip2(s, True, st.shell2, st.n_static, rec, x.rec16, x.buf, m)
         x.layer_n[st.layer[s]] += 1
         cnt[CNT_ENTRIES] += 1
     _set_around(st, x, m)
@@ -263,6 +273,8 @@ def run_chunk(st, x, t_stop, max_events):
     of the boundary tables. Returns STOP_TIME, STOP_EVENTS, STOP_WINDOW or STOP_FROZEN (no event
     possible: time jumps to t_stop)."""
     nbr, hop, dir_cls, dir_vec, base = st.nbr, st.hop, st.dir_cls, st.dir_vec, st.base
+    stride1, n_static, shell2 = st.stride1, st.n_static, st.shell2
+    z2 = shell2.shape[1]
     rec, rec16, ion_at, disp, tilt, tree = x.rec, x.rec16, x.ion_at, x.disp, x.tilt, x.tree
     sc, cnt, rng, buf, layer_n, top_pos, top_perm = x.sc, x.cnt, x.rng, x.buf, x.layer_n, x.top_pos, x.top_perm
     layer_ref, r_gap, fstate, field_par = x.layer_ref, x.r_gap, x.fstate, x.field_par
@@ -332,8 +344,11 @@ def run_chunk(st, x, t_stop, max_events):
         for d in range(3):
             disp[ion, d] += dir_vec[h, d]
         buf[0] = s  # s (now vacant, rate 0) and the occupied neighbours of s and t: every changed leaf
-        m = _flip(s, False, nbr, hop, dir_cls, n_cls, st, top, rec, rec16, top_pos, top_perm, cnt, buf, 1)
-        m = _flip(t, True, nbr, hop, dir_cls, n_cls, st, top, rec, rec16, top_pos, top_perm, cnt, buf, m)
+        m = _flip(s, False, nbr, hop, dir_cls, n_cls, stride1, top, rec, rec16, top_pos, top_perm, cnt, buf, 1)
+        m = _flip(t, True, nbr, hop, dir_cls, n_cls, stride1, top, rec, rec16, top_pos, top_perm, cnt, buf, m)
+        if z2:  # a hop law with a second shell (loop-invariant branch)
+            m = _flip2(s, False, shell2, n_static, rec, rec16, buf, m)
+            m = _flip2(t, True, shell2, n_static, rec, rec16, buf, m)
         set_leaves(buf, m, tree, rec, rec16, base, tilt)  # before the layer logic, which reuses buf
         cnt[CNT_HOPS] += 1
         ell_t = rec16[t, R_LAYER]
