@@ -6,7 +6,7 @@ Run:  python -m kmc.publish.paper_doc docs/data/paper_result.json [--doc docs/pa
       python -m kmc.publish.paper_doc --levers docs/data/table1_hop_barrier_result.json
       python -m kmc.publish.paper_doc --levers docs/data/table1_nn_sign_result.json --block levers-nn-sign
       python -m kmc.publish.paper_doc --prediction docs/data/table1_nn_sign_predict_result.json \
-          --fit table1_nn_sign_fit --block predict-nn-sign
+          --fit table1_nn_sign_fit --block predict-nn-sign --figures docs/figures
 
 A JSON argument is a result written by ``mikmc report`` (``result.json``, :mod:`kmc.paper.result`);
 store arguments are summarised first (``--save`` keeps that summary). Every block between
@@ -219,7 +219,7 @@ def figure_depth(result: dict, path: Path) -> Path:
             axes[0, k].plot(p["z_nm"], p[f"cofe_{when}"], style, label=when.replace("_", " "))
             axes[1, k].plot(p["z_nm"], p[f"n_{when}"], style, label=when.replace("_", " "))
         axes[0, k].set_title(f"{STATE_NAMES[s]} ({r['relax']})")
-        axes[1, k].set_xlabel("height above the electrode (nm); electrolyte on the right")
+        axes[1, k].set_xlabel("height above the electrode (nm)" + ("; electrolyte →" if k == 1 else ""))
     return _save(fig, axes, path, ("CoFe fraction of metal sites", "N site occupancy"))
 
 
@@ -298,6 +298,8 @@ def main(argv=None) -> None:
         doc = Path(args.doc or ROOT / "docs" / "calibration.md")
         body = (levers_markdown(paper_result.read(args.levers), _relative(args.levers)) if args.levers
                 else prediction_markdown(paper_result.read(args.prediction), args.fit))
+        if args.prediction and args.figures:
+            print(f"figure: {figure_depth(paper_result.read(args.prediction), Path(args.figures) / f'{args.block}_depth.png')}")
         names = replace_blocks(doc, {args.block: body})
         print(f"{doc}: regenerated {', '.join(names) or f'nothing (no generated:{args.block} block)'}")
         return
