@@ -265,6 +265,12 @@ def test_nn_sign_fit_and_prediction_blocks_and_prose_hold():
     res = {k: v["residual"] for k, v in fit["targets"].items()}
     assert max(res, key=lambda k: abs(res[k])) == "dMS Mid M" and res["dMS Mid M"] > 0
     assert all(abs(res[k]) < 1.1 for k in ("dMS Low M", "dMS High M"))
+    par = fit["parameters"]
+    assert par["hops.barrier_ev"]["sigma"] < 0.005
+    assert all(par[k]["sigma"] > 0.5 * par[k]["value"] for k in ("boundary.escape_time_s", "boundary.solubility_per_nm2"))
+    sens = np.array(fit["sensitivity_dlnp"])  # targets x (E_0, escape, solubility), per unit ln p
+    assert np.all(np.abs(sens[:, 0] / e0 / 1000 + 9.3) < 1.0)  # ≈ −9 emu/cm³ per meV of E_0, alike for all three
+    assert np.abs(sens[:, 1:]).max() < 0.01 * np.abs(sens[:, 0]).min()
 
     rel = "docs/data/table1_nn_sign_predict_result.json"
     result = paper_result.read(ROOT / rel)
