@@ -195,18 +195,26 @@ def test_sensitivity_prose_holds():
     assert abs(c[best][0]) < 2 * c[best][1] + 5 and c[best][0] < paper
 
 
+def _calibration_page_block(name: str, rel: str, make):
+    """(committed result, block NAME of docs/calibration.md), after asserting the block is
+    ``make(result, rel)`` (the generator applied to the committed result)."""
+    from kmc.paper import result as paper_result
+
+    result = paper_result.read(ROOT / rel)
+    block = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->",
+                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    assert block == make(result, rel)
+    return result, block
+
+
 def test_levers_block_and_prose_hold():
     """docs/calibration.md's hop-law campaign block is generated from its committed result, and its
     prose holds there: the depth reversal appears at one point only, the hand-set defaults, where High
     M's ΔM_S is furthest below the mean of Low and Mid M's; at no point is it above both."""
-    from kmc.paper import result as paper_result
     from kmc.publish.calibration_doc import levers_markdown
 
-    rel = "docs/data/table1_hop_barrier_result.json"
-    result = paper_result.read(ROOT / rel)
-    block = re.search(r"<!-- generated:levers -->\n(.*?)\n<!-- /generated:levers -->",
-                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
-    assert block == levers_markdown(result, rel)
+    result, block = _calibration_page_block("levers", "docs/data/table1_hop_barrier_result.json",
+                                            levers_markdown)
     rows = [r.split(" | ") for r in block.splitlines() if re.match(r"\| 0\.\d+ \| 0\.\d+ \|", r)]
     assert len(rows) == 6
     reversal = [r for r in rows if r[5] == "yes"]
@@ -224,21 +232,18 @@ def test_nn_sign_block_and_prose_hold():
     its committed result, and its prose holds there: the reversal at every (ε, ε₂) whose N-rich hop
     barrier E_0 + 11ε + 6ε₂ is the default's 0.842 eV; High M the largest 0.01 eV above it for
     ε₂ = 0.006 eV and ε = −0.012, −0.024 eV; never both; Mid M never below Low M by 2 SE."""
-    from kmc.paper import result as paper_result
     from kmc.publish.calibration_doc import levers_markdown
 
-    rel = "docs/data/table1_nn_sign_result.json"
-    result = paper_result.read(ROOT / rel)
-    block = re.search(r"<!-- generated:levers-nn-sign -->\n(.*?)\n<!-- /generated:levers-nn-sign -->",
-                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
-    assert block == levers_markdown(result, rel)
+    result, block = _calibration_page_block("levers-nn-sign", "docs/data/table1_nn_sign_result.json",
+                                            levers_markdown)
     rows = [r.strip("| ").split(" | ") for r in block.splitlines() if re.match(r"\| -0\.\d+ \| 0\.\d+ \| [\d.]+ \|", r)]
     assert len(rows) == 18
     lift = {tuple(r[:3]): round(float(r[2]) + 11 * float(r[0]) + 6 * float(r[1]) - 0.842, 4) for r in rows}
     reversal = {tuple(r[:3]) for r in rows if r[6] == "yes"}
     largest = {tuple(r[:3]) for r in rows if r[7] == "yes"}
     assert reversal == {k for k, v in lift.items() if v == 0.0} and len(reversal) == 6
-    assert {(e, "0.006") for e in ("-0.012", "-0.024")} <= {k[:2] for k, v in lift.items() if v == 0.01 and k in largest}
+    above = {k[:2] for k, v in lift.items() if v == 0.01 and k in largest}
+    assert {(e, "0.006") for e in ("-0.012", "-0.024")} <= above
     assert not reversal & largest
 
     def ms(cell):
@@ -267,16 +272,14 @@ def test_nn_sign_fit_and_prediction_blocks_and_prose_hold():
     assert all(abs(res[k]) < 1.1 for k in ("dMS Low M", "dMS High M"))
     par = fit["parameters"]
     assert par["hops.barrier_ev"]["sigma"] < 0.005
-    assert all(par[k]["sigma"] > 0.5 * par[k]["value"] for k in ("boundary.escape_time_s", "boundary.solubility_per_nm2"))
+    assert all(par[k]["sigma"] > 0.5 * par[k]["value"]
+               for k in ("boundary.escape_time_s", "boundary.solubility_per_nm2"))
     sens = np.array(fit["sensitivity_dlnp"])  # targets x (E_0, escape, solubility), per unit ln p
     assert np.all(np.abs(sens[:, 0] / e0 / 1000 + 9.3) < 1.0)  # ≈ −9 emu/cm³ per meV of E_0, alike for all three
     assert np.abs(sens[:, 1:]).max() < 0.01 * np.abs(sens[:, 0]).min()
 
-    rel = "docs/data/table1_nn_sign_predict_result.json"
-    result = paper_result.read(ROOT / rel)
-    block = re.search(r"<!-- generated:predict-nn-sign -->\n(.*?)\n<!-- /generated:predict-nn-sign -->",
-                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
-    assert block == prediction_markdown(result, "table1_nn_sign_fit")
+    result, block = _calibration_page_block("predict-nn-sign", "docs/data/table1_nn_sign_predict_result.json",
+                                            lambda r, rel: prediction_markdown(r, "table1_nn_sign_fit"))
     assert {tuple(r["cells_xy"]) for r in result["runs"]} == {(6, 6)}
     by = claim_status._by_state(paper_result.runs_of(result))
     dms = {k: [t["dMS"] for t in v[1]] for k, v in by.items()}
@@ -306,11 +309,8 @@ def test_nn_magnitudes_block_and_prose_hold():
     from kmc.paper import result as paper_result
     from kmc.publish.calibration_doc import levers_markdown
 
-    rel = "docs/data/table1_nn_sign_magnitudes_result.json"
-    result = paper_result.read(ROOT / rel)
-    block = re.search(r"<!-- generated:levers-nn-magnitudes -->\n(.*?)\n<!-- /generated:levers-nn-magnitudes -->",
-                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
-    assert block == levers_markdown(result, rel)
+    result, block = _calibration_page_block("levers-nn-magnitudes", "docs/data/table1_nn_sign_magnitudes_result.json",
+                                            levers_markdown)
     rows = [r.strip("| ").split(" | ") for r in block.splitlines() if re.match(r"\| -0\.\d+ \| [\d.]+ \|", r)]
     assert sorted(r[0] for r in rows) == ["-0.006", "-0.024"] and all(r[5:] == ["yes", "yes"] for r in rows)
     by_eps = {}
