@@ -323,3 +323,32 @@ def test_nn_magnitudes_block_and_prose_hold():
         means[eps] = {r.state[0]: float(np.mean([t["dMS"] for t in r.replicas])) for r in summaries}
         assert means[eps]["mid"] > means[eps]["low"]
     assert all(means[-0.006][s] > means[-0.024][s] for s in ("low", "mid", "high"))
+
+
+def test_nn_width_block_and_prose_hold():
+    """docs/calibration.md's block of table1_nn_sign_width is generated from its committed result and
+    the prose holds: High M top-depleted at 2 × 2 cells, unresolved at 3 × 3, bottom-depleted (2 SE)
+    and consistent at 6 × 6 and 8 × 8; Low and Mid M top-depleted everywhere; High M's ΔM_S the
+    largest at every width; ΔM_S at 8 × 8 within 10 emu/cm³ of 6 × 6 (2 SE)."""
+    from kmc.publish.calibration_doc import levers_markdown
+
+    result, block = _calibration_page_block("levers-nn-width", "docs/data/table1_nn_sign_width_result.json",
+                                            levers_markdown)
+    rows = [r.strip("| ").split(" | ") for r in block.splitlines() if re.match(r"\| \d+ × \d+ \|", r)]
+    assert [r[0] for r in rows] == ["2 × 2", "3 × 3", "6 × 6", "8 × 8"] and all(r[5] == "yes" for r in rows)
+    depth, dms = {}, {}
+    for r in result["runs"]:
+        th = np.array([c["thirds"] for c in r["replicas"]["claims"] if c])
+        key = (r["config"]["lattice"]["cells_xy"][0], r["state"])
+        depth[key] = mean_se(th[:, 0] - th[:, 2])  # bottom minus top third: < 0 where the bottom is depleted
+        dms[key] = (r["table1"]["dMS"]["mean"], r["table1"]["dMS"]["se"])
+    for w in (2, 3, 6, 8):
+        assert all(depth[(w, s)][0] > 2 * depth[(w, s)][1] for s in ("low", "mid")), w
+    assert depth[(2, "high")][0] > 2 * depth[(2, "high")][1]
+    assert abs(depth[(3, "high")][0]) < 2 * depth[(3, "high")][1]
+    for w in (6, 8):
+        assert depth[(w, "high")][0] < -2 * depth[(w, "high")][1]
+    (d6, s6), (d8, s8) = depth[(6, "high")], depth[(8, "high")]
+    assert abs(d6 - d8) < 2 * math.hypot(s6, s8)
+    for s in ("low", "mid", "high"):
+        assert abs(dms[(8, s)][0] - dms[(6, s)][0]) < 10 + 2 * math.hypot(dms[(8, s)][1], dms[(6, s)][1])

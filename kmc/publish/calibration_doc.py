@@ -98,24 +98,36 @@ def sensitivity_markdown(result: dict, source: str, order: dict) -> str:
     return "\n".join(rows)
 
 
-#: hop-law parameters a lever campaign may vary: (column heading, symbol), in column order
-LEVER_COLUMNS = {"nn_bond_ev": ("N–N bond ε (eV)", "ε"), "nn2_bond_ev": ("second-shell N–N bond ε₂ (eV)", "ε₂"),
-                 "barrier_ev": ("hop barrier E_0 (eV)", "E_0")}
+#: parameters a lever campaign may vary: dotted config key -> (column heading, symbol), in column order
+LEVER_COLUMNS = {"hops.nn_bond_ev": ("N–N bond ε (eV)", "ε"),
+                 "hops.nn2_bond_ev": ("second-shell N–N bond ε₂ (eV)", "ε₂"),
+                 "hops.barrier_ev": ("hop barrier E_0 (eV)", "E_0"),
+                 "lattice.cells_xy": ("film width (cells)", "width")}
+
+
+def _lever(config: dict, key: str):
+    """The value of a dotted LEVER_COLUMNS key in a resolved config (lists as tuples)."""
+    section, name = key.split(".")
+    value = (config.get(section) or {}).get(name)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _fmt(value) -> str:
+    return " × ".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}"
 
 
 def levers_markdown(result: dict, source: str) -> str:
-    """A campaign of the paper's states along hop-law parameters (runs/campaigns/table1_hop_barrier.toml,
-    table1_nn_sign.toml) as a table: per point (the LEVER_COLUMNS that vary) ΔM_S of each state,
+    """A campaign of the paper's states along model parameters (runs/campaigns/table1_hop_barrier.toml,
+    table1_nn_sign*.toml) as a table: per point (the LEVER_COLUMNS that vary) ΔM_S of each state,
     where each state is depleted at the end of gating, and whether the depth reversal (claim 5: Low M
     depleted at the top, High M at the bottom) and Table 1's order of ΔM_S (High M the largest) hold."""
     runs = [r for r in result["runs"] if r["state"] is not None]
-    keys = [k for k in LEVER_COLUMNS if len({(r["config"].get("hops") or {}).get(k) for r in runs}) > 1]
+    keys = [k for k in LEVER_COLUMNS if len({_lever(r["config"], k) for r in runs}) > 1]
     points: dict[tuple, dict] = {}
     for r in runs:
-        hops = r["config"].get("hops") or {}
         thirds = np.mean([c["thirds"] for c in r["replicas"]["claims"] if c], axis=0)
         side = "bottom" if thirds[0] < thirds[2] else "top"
-        points.setdefault(tuple(hops.get(k) for k in keys), {})[r["state"]] = (r["table1"]["dMS"], side)
+        points.setdefault(tuple(_lever(r["config"], k) for k in keys), {})[r["state"]] = (r["table1"]["dMS"], side)
     rows = [f"From `{source}` ({', '.join(result.get('stores') or ['?'])}, "
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
             "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating.", "",
@@ -126,7 +138,7 @@ def levers_markdown(result: dict, source: str) -> str:
     for point, states in sorted(points.items()):
         if set(states) != set(STATES):
             continue
-        name = ", ".join(f"{LEVER_COLUMNS[k][1]} = {v:g}" for k, v in zip(keys, point))
+        name = ", ".join(f"{LEVER_COLUMNS[k][1]} = {_fmt(v)}" for k, v in zip(keys, point))
         rev = states["low"][1] == "top" and states["high"][1] == "bottom"
         ms = {s: states[s][0] for s in STATES}
         top = all(ms["high"]["mean"] - ms[s]["mean"] > 2 * math.hypot(ms["high"]["se"], ms[s]["se"]) for s in ("low", "mid"))
@@ -134,7 +146,7 @@ def levers_markdown(result: dict, source: str) -> str:
             reversal.append(name)
         if top:
             largest.append(name)
-        rows.append("| " + " | ".join(f"{v:g}" for v in point) + " | "
+        rows.append("| " + " | ".join(_fmt(v) for v in point) + " | "
                     + " | ".join(f"{mean_pm(ms[s]['mean'], ms[s]['se'])}, {states[s][1]}" for s in STATES)
                     + f" | {'yes' if rev else 'no'} | {'yes' if top else 'no'} |")
     rows += ["", f"Depth reversal at: {'; '.join(reversal) or 'no point'}. High M's ΔM_S above both others (by more than "
