@@ -19,7 +19,8 @@ permutation ``top_perm`` (``top_pos`` is its inverse), so an exit or entry picks
 ``code_s = (nocc_s · (z2+1) + nocc2_s) · n_static + env_static_s`` indexes the hop plug-in's rate
 table (Hz; nocc2 counts occupied sites of an optional second shell, z2 = 0 for most laws);
 ``nvac[s, c]`` counts vacant neighbours by hop class c (z component), so the local field enters
-as a per-class tilt. A hop changes the counts of the two sites' neighbours only: ≈ 2(z+1) leaves.
+as a per-class tilt. A hop changes the counts of the two sites' neighbours only: ≈ 2(z+1) leaves
+(2(z+z2)+1 with a second shell).
 
 Time: ``sc[SC_NEXT_T]`` is the absolute time of the next event, drawn as t − ln(u)/R_total after
 every event and whenever the rates change (NaN = to be drawn). A chunk that stops at ``t_stop``
@@ -218,18 +219,13 @@ def _boundary_event(st, x, leaf):
     n_occ = cnt[CNT_TOP_OCC]
     top = x.layer_n.shape[0] - 1
     n_cls = x.tilt.shape[1]
-    if leaf == n + 1:  # exit of an ion from an occupied top site, chosen uniformly
+    filled = leaf != n + 1
+    if not filled:  # exit of an ion from an occupied top site, chosen uniformly
         s = np.int64(x.top_perm[min(int(uniform(x.rng) * n_occ), n_occ - 1)])
         rec[s, R_OCC] = 0
         el[cnt[CNT_ELECTROLYTE]] = x.ion_at[s]
         cnt[CNT_ELECTROLYTE] += 1
         x.ion_at[s] = -1
-        x.buf[0] = s
-        m = _flip(s, False, st.nbr, st.hop, st.dir_cls, n_cls, st.stride1, top, rec, x.rec16, x.top_pos,
-                  x.top_perm, cnt, x.buf, 1)
-        if st.shell2.shape[1]:
-            m = _flip2(s, False, st.shell2, st.n_static, rec, x.rec16, x.buf, m)
-        x.layer_n[st.layer[s]] -= 1
         cnt[CNT_EXITS] += 1
     else:  # entry into a vacant top site, chosen uniformly (last out, first back)
         n_vac = st.top_sites.shape[0] - n_occ
@@ -237,13 +233,13 @@ def _boundary_event(st, x, leaf):
         cnt[CNT_ELECTROLYTE] -= 1
         x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
         rec[s, R_OCC] = 1
-        x.buf[0] = s
-        m = _flip(s, True, st.nbr, st.hop, st.dir_cls, n_cls, st.stride1, top, rec, x.rec16, x.top_pos,
-                  x.top_perm, cnt, x.buf, 1)
-        if st.shell2.shape[1]:
-            m = _flip2(s, True, st.shell2, st.n_static, rec, x.rec16, x.buf, m)
-        x.layer_n[st.layer[s]] += 1
         cnt[CNT_ENTRIES] += 1
+    x.buf[0] = s
+    m = _flip(s, filled, st.nbr, st.hop, st.dir_cls, n_cls, st.stride1, top, rec, x.rec16, x.top_pos, x.top_perm,
+              cnt, x.buf, 1)
+    if st.shell2.shape[1]:
+        m = _flip2(s, filled, st.shell2, st.n_static, rec, x.rec16, x.buf, m)
+    x.layer_n[st.layer[s]] += 1 if filled else -1
     _set_around(st, x, m)
     return boundary_leaves(st, x)
 

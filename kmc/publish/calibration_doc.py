@@ -1,6 +1,7 @@
 """Generated blocks of docs/calibration.md: a calibration's result (a fit's tables, or a sensitivity
-scan's) and the campaign along the hop law (runs/campaigns/table1_hop_barrier.toml). Run through
-``python -m kmc.publish.paper_doc --calibration STORE`` or ``--levers RESULT``.
+scan's) and the campaigns of the paper's states along model parameters (runs/campaigns/table1_hop_barrier.toml,
+table1_nn_sign*.toml). Run through ``python -m kmc.publish.paper_doc --calibration STORE`` or
+``--levers RESULT [--block NAME]``.
 """
 
 from __future__ import annotations
