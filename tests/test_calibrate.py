@@ -130,7 +130,8 @@ def test_table1_targets_from_paper_protocol_names():
     with pytest.raises(ConfigError):
         from_dict({"base": "quick", "parameters": {"hops.barrier_ev": {"start": 0.7, "lower": 0.6, "upper": 0.8}}})
     sur = load_calibration("table1_surrogate")      # issue #15: the GP fit with a 2 x 2-cell low fidelity
-    assert sur.method == "surrogate" and sur.fixed == {"lattice.cells_xy": [3, 3]}
+    old_law = {"hops.barrier_ev": 0.71, "hops.nn_bond_ev": 0.012, "hops.nn2_bond_ev": 0.0}  # pinned (#15)
+    assert sur.method == "surrogate" and sur.fixed == {"lattice.cells_xy": [3, 3], **old_law}
     assert sur.surrogate.low_set == {"lattice.cells_xy": [2, 2]} and sur.surrogate.max_core_hours == 3.0
     assert [t.quantity for t in sur.targets] == ["delta_ms"] * 3 and "boundary.solvation_ev" in \
         [p.key for p in sur.parameters]

@@ -26,7 +26,7 @@ TINY = {"segments.0.duration": "20 s", "segments.1.duration": "10 s",
         "lattice.thickness_nm": 4, "lattice.cells_xy": [2, 2]}
 
 
-def tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.72, 0.78]', extra="", name="c.toml"):
+def tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.95, 1.01]', extra="", name="c.toml"):
     text = (f'title = "tiny"\nbase = "quick"\nreplicas = {replicas}\nseed = 3\n[set]\n'
             + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n" for k, v in TINY.items())
             + f"[grid]\n{grid}\n{extra}")
@@ -73,7 +73,7 @@ def test_defaults_one_point_and_the_base_protocols_seed():
 def test_point_overrides_reach_the_config(tmp_path):
     c = cp.load_campaign(tiny_campaign(tmp_path))
     conf = c.config(1)
-    assert conf.plugins["hops"].params["barrier_ev"] == 0.78
+    assert conf.plugins["hops"].params["barrier_ev"] == 1.01
     assert conf.plugins["lattice"].params["thickness_nm"] == 4
     assert conf.segments[0].duration_s == 20
 
@@ -176,7 +176,7 @@ def test_status_and_cli_status(finished):
     assert (st["complete"], st["failed"], st["remaining"], st["n_points"]) == (6, 0, 0, 2)
     result = CliRunner().invoke(main, ["campaign", "--status", str(out)])
     assert result.exit_code == 0, result.output
-    assert "complete 6" in result.output and "hops.barrier_ev=0.78" in result.output
+    assert "complete 6" in result.output and "hops.barrier_ev=1.01" in result.output
 
 
 def test_rerun_of_a_finished_campaign_runs_nothing(finished, tmp_path):
@@ -220,7 +220,7 @@ def test_crashing_replicas_are_recorded_and_the_rest_runs(tmp_path, monkeypatch)
 def test_changed_file_is_refused_unless_extended(tmp_path):
     path = tiny_campaign(tmp_path, replicas=1)
     run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
-    tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.72, 0.78, 0.75]')
+    tiny_campaign(tmp_path, replicas=2, grid='"hops.barrier_ev" = [0.95, 1.01, 0.98]')
     with pytest.raises(cs.StoreMismatch, match=r"changed since .*replicas 1 -> 2; 1 new point\(s\).*--extend"):
         run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
     result = CliRunner().invoke(main, ["campaign", str(path), "-o", str(tmp_path / "out.zarr")])
@@ -241,7 +241,7 @@ def test_changed_file_is_refused_unless_extended(tmp_path):
 def test_extend_refuses_changes_that_would_invalidate_finished_replicas(tmp_path):
     path = tiny_campaign(tmp_path, replicas=1)
     run_campaign(cp.load_campaign(path), tmp_path / "out.zarr")
-    tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.72]')
+    tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.95]')
     with pytest.raises(cs.StoreMismatch, match=r"cannot extend: points \[1\] of the store are not in the file"):
         run_campaign(cp.load_campaign(path), tmp_path / "out.zarr", extend=True)
     path.write_text(path.read_text().replace("seed = 3", "seed = 4"))
@@ -303,7 +303,7 @@ def test_resume_after_sigkill_of_a_running_campaign(tmp_path):
 # --- serial use never needs MPI -----------------------------------------------------------------
 
 def test_serial_campaign_does_not_import_mpi4py(tmp_path):
-    path = tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.75]')
+    path = tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.98]')
     env = {k: v for k, v in os.environ.items() if k not in ("PMI_RANK", "PMI_SIZE", "PMI_FD")}
     code = ("import sys\nfrom kmc.cli import main\n"
             f"main(['campaign', {str(path)!r}, '-o', {str(tmp_path / 'o.zarr')!r}, '--quiet'], standalone_mode=False)\n"
@@ -343,7 +343,7 @@ def test_replicas_run_the_base_protocol_as_read_when_the_campaign_was_loaded(tmp
 
     base = tmp_path / "base.toml"
     shutil.copy(find_protocol("quick"), base)
-    camp = cp.from_dict({"base": str(base), "replicas": 1, "grid": {"hops.barrier_ev": [0.72, 0.75]}})
+    camp = cp.from_dict({"base": str(base), "replicas": 1, "grid": {"hops.barrier_ev": [0.95, 0.98]}})
     before = camp.config(1).resolved()
     base.write_text(base.read_text().replace("cells_xy = [3, 3]", "cells_xy = [5, 5]", 1))
     assert camp.config(1).resolved() == before

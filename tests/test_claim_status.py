@@ -29,7 +29,8 @@ def test_paper_numbers_make_every_claim_hold():
     by = {c.number: c for c in CLAIMS}
     assert status(by[3], v[3]) == "reproduced"  # predicted and shown
     assert status(by[2], v[2]).startswith("fitted")  # shown, but a fit target: not 'reproduced'
-    assert status(by[5], v[5]).startswith("set by hand")
+    assert status(by[1], v[1]).startswith("set by hand")  # shown, but a parameter was set to produce it
+    assert status(by[5], v[5]) == "reproduced"  # predicted since the literature-sign hop law (#15)
 
 
 def test_claims_that_fail_are_not_reproduced():

@@ -65,42 +65,72 @@ def _per_state(result, key, relax="field-on"):
 
 
 def test_the_prose_of_the_mechanism_section_holds_in_the_result(result):
-    """docs/paper.md says: moment per N extracted is lowest for High M and within a narrow band;
-    ΔM_S falls with the electrolyte's fill; the cycles bring the final M_S of the states closer than
-    their baselines. If a regenerated result says otherwise, the prose must change."""
-    per_n = _per_state(result, "dms_per_dn")
-    assert per_n["high"][0] == min(v[0] for v in per_n.values())
-    assert max(v[0] for v in per_n.values()) < 1.5 * min(v[0] for v in per_n.values())
+    """docs/paper.md says: every state loses about the same share of its N during the cycles (High M
+    the least); the moment per N extracted rises Low < Mid < High M for every relaxation, and ΔM_S
+    with it; ΔM_S rises (not falls) with the electrolyte's fill across the points; the cycles bring
+    the final M_S of the states closer than their baselines; the growth factor falls from Low to
+    High M and exceeds the paper's. If a regenerated result says otherwise, the prose must change."""
+    from kmc.publish.paper_doc import PAPER_GROWTH_FACTOR
+
+    for relax in ("3min", "1h", "field-on"):
+        dn, per_n = _per_state(result, "dn_cycles", relax), _per_state(result, "dms_per_dn", relax)
+        assert dn["high"][0] == min(v[0] for v in dn.values())
+        assert max(v[0] for v in dn.values()) < 1.1 * min(v[0] for v in dn.values()), relax
+        assert per_n["low"][0] < per_n["mid"][0] < per_n["high"][0], relax
+        dms = {r["state"]: r["table1"]["dMS"]["mean"] for r in result["runs"] if r["relax"] == relax}
+        assert dms["low"] < dms["mid"] < dms["high"], relax
     pts = np.array([(mean_se([c.get("fill_at_min") for c in r["replicas"]["claims"] if c])[0],
                      r["table1"]["dMS"]["mean"]) for r in result["runs"]])
-    assert np.corrcoef(pts.T)[0, 1] < -0.8
+    assert np.corrcoef(pts.T)[0, 1] > 0
     final, base = _per_state(result, "ms_final"), _per_state(result, "ms_min")
     spread = lambda d: max(v[0] for v in d.values()) / min(v[0] for v in d.values())  # noqa: E731
     assert spread(final) < spread(base)
-    assert all(math.isfinite(v[0]) for v in final.values())
+    growth = {s: final[s][0] / base[s][0] for s in final}
+    assert growth["low"] > growth["mid"] > growth["high"]
+    assert all(growth[s] > 2 * PAPER_GROWTH_FACTOR[s] for s in growth)
+
+
+def test_the_prose_on_the_shortfalls_holds_in_the_result(result):
+    """docs/paper.md says: Mid M's ΔM_S is about 30 % too large, Low and High M's within 25 %; the
+    model's Low M loses the largest share of M_S over the 3 min relaxation (the paper: lower states
+    relax slower); High M's gating slope falls from the first block to the second and then rises."""
+    runs = {(r["state"], r["relax"]): r for r in result["runs"]}
+    paper = result["paper"]
+    for relax in ("3min", "field-on"):
+        diff = {s: runs[(s, relax)]["table1"]["dMS"]["mean"] / paper[s]["dMS"] - 1 for s in ("low", "mid", "high")}
+        assert 0.25 < diff["mid"] < 0.35 and abs(diff["low"]) <= 0.25 and abs(diff["high"]) <= 0.25, relax
+    relax_pct = {s: mean_se([c["relax_pct"] for c in runs[(s, "3min")]["replicas"]["claims"] if c])[0]
+                 for s in ("low", "mid", "high")}
+    assert relax_pct["low"] < relax_pct["mid"] < relax_pct["high"] < 0
+    slopes = np.array([c["slopes"] for c in runs[("high", "3min")]["replicas"]["claims"] if c])
+    m = slopes.mean(axis=0)
+    assert m[1] < m[0] and m[-1] > m[1]
 
 
 def test_the_prose_on_the_vsm_comparison_holds_in_the_result(result):
-    """docs/paper.md says the moment gained under 10 kOe is smaller than ΔM_S of aligned moments."""
+    """docs/paper.md says the moment gained under 10 kOe is a small fraction of ΔM_S of aligned moments."""
     field_on = [r for r in result["runs"] if r["relax"] == "field-on"]
     assert len(field_on) == 3
     for r in field_on:
-        assert r["table1"]["dMH"]["mean"] < r["table1"]["dMS"]["mean"], r["name"]
+        assert r["table1"]["dMH"]["mean"] < 0.25 * r["table1"]["dMS"]["mean"], r["name"]   # "a small fraction"
 
 
 def test_the_prose_on_mid_m_alignment_holds_in_the_result(result):
-    """docs/paper.md says: a 1 h relaxation leaves less metal (lower M_S in the bottom half of the
-    film at the end of the relaxation) than 3 min for Mid and High M, and Mid M's remanence after
-    the cycles ends higher after 1 h than after 3 min (the paper: much lower)."""
+    """docs/paper.md says: after the zero-field cycles the alignment M/M_S is near zero through the
+    film whatever the relaxation; Mid M's final remanence after 1 h is not resolved from that after
+    3 min; a 1 h relaxation leaves less M_S in High M's bottom half at its end than 3 min."""
     runs = {(r["state"], r["relax"]): r for r in result["runs"]}
-    for state in ("mid", "high"):
-        ms = {relax: np.asarray(runs[(state, relax)]["profiles"]["ms_relax_end"], dtype=float)
-              for relax in ("3min", "1h")}
-        half = len(ms["1h"]) // 2
-        assert ms["1h"][:half].sum() < ms["3min"][:half].sum(), state
-    mr = {relax: mean_se([c.get("mr_final") for c in runs[("mid", relax)]["replicas"]["claims"] if c])[0]
+    for state in ("low", "mid", "high"):
+        for relax in ("3min", "1h"):
+            p = runs[(state, relax)]["profiles"]
+            m, ms = np.asarray(p["m_final"], dtype=float), np.asarray(p["ms_final"], dtype=float)
+            assert abs(m.sum()) < 0.1 * ms.sum(), (state, relax)
+    mr = {relax: mean_se([c.get("mr_final") for c in runs[("mid", relax)]["replicas"]["claims"] if c])
           for relax in ("3min", "1h")}
-    assert mr["1h"] > mr["3min"]
+    assert abs(mr["1h"][0] - mr["3min"][0]) < 2 * math.hypot(mr["1h"][1], mr["3min"][1])
+    ms = {relax: np.asarray(runs[("high", relax)]["profiles"]["ms_relax_end"], dtype=float) for relax in ("3min", "1h")}
+    half = len(ms["1h"]) // 2
+    assert ms["1h"][:half].sum() < ms["3min"][:half].sum()
 
 
 def test_calibration_blocks_match_their_committed_results():

@@ -5,7 +5,7 @@ L/(μ·V/L) = L²/(μV): both scale as L², and the N it holds per area as L. A 
 therefore passes through the same states at times s²·t, provided the boundary's capacity per area
 scales as s and its own times (escape of released N into the bulk electrolyte, the double-layer
 reversal at 0 V) as s². :func:`scaled` returns a resolved configuration scaled so; the bundled
-``paper/reduced_high_m`` is ``paper/high_m_3min`` scaled to 20 nm and 2 × 2 cells
+``paper/reduced_high_m`` is ``paper/high_m_3min`` scaled to 20 nm and 4 × 4 cells
 (tests/test_paper_claims.py checks that the file and this function agree).
 
 Where the similarity breaks (why reduced films test qualitative claims only): hop rates depend on

@@ -106,8 +106,8 @@ LEVER_COLUMNS = {"hops.nn_bond_ev": ("N–N bond ε (eV)", "ε"),
                  "lattice.cells_xy": ("film width (cells)", "width")}
 
 
-def _lever(config: dict, key: str):
-    """The value of a dotted LEVER_COLUMNS key in a resolved config (lists as tuples)."""
+def config_value(config: dict, key: str):
+    """The value of a dotted key (``section.name``, e.g. a LEVER_COLUMNS key) in a resolved config (lists as tuples)."""
     section, name = key.split(".")
     value = (config.get(section) or {}).get(name)
     return tuple(value) if isinstance(value, list) else value
@@ -123,12 +123,12 @@ def levers_markdown(result: dict, source: str) -> str:
     where each state is depleted at the end of gating, and whether the depth reversal (claim 5: Low M
     depleted at the top, High M at the bottom) and Table 1's order of ΔM_S (High M the largest) hold."""
     runs = [r for r in result["runs"] if r["state"] is not None]
-    keys = [k for k in LEVER_COLUMNS if len({_lever(r["config"], k) for r in runs}) > 1]
+    keys = [k for k in LEVER_COLUMNS if len({config_value(r["config"], k) for r in runs}) > 1]
     points: dict[tuple, dict] = {}
     for r in runs:
         thirds = np.mean([c["thirds"] for c in r["replicas"]["claims"] if c], axis=0)
         side = "bottom" if thirds[0] < thirds[2] else "top"
-        points.setdefault(tuple(_lever(r["config"], k) for k in keys), {})[r["state"]] = (r["table1"]["dMS"], side)
+        points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})[r["state"]] = (r["table1"]["dMS"], side)
     rows = [f"From `{source}` ({', '.join(result.get('stores') or ['?'])}, "
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
             "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating.", "",

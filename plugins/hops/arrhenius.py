@@ -8,25 +8,23 @@ neighbour over the barrier
 (the field term is added by the core; m_i counts occupied sites of the second neighbour shell,
 read only when ε₂ ≠ 0). The saddle energy is the same seen from both ends, so the rates obey
 detailed balance for the site energy E = −ε·(first-shell N–N pairs) − ε₂·(second-shell pairs)
-− δ·Σ c_i: ε > 0 is an N–N
-attraction (it drives the nitride/metal phase separation behind a planar front; the fcc lattice
-gas separates below kT_c ≈ 2.45 ε; the default ε = 0.012 eV puts T_c ≈ 340 K, just above room
-temperature: strong short-range order, fronts that stay planar but can smear), δ < 0 makes N
-next to Co less bound than next to Fe (CoN is less stable than FeN). The sign of ε is a
-modelling choice the literature does not support for dilute N: Mössbauer spectra of fcc Fe–N
-austenite (N on the same octahedral sublattice) give a strongly repulsive first-neighbour and
-a weakly attractive second-neighbour N–N interaction (K. Oda, H. Fujimura and H. Ino, 1990):
-ε < 0 with ε₂ > 0 is that sign pattern (docs/calibration.md, ``table1_nn_sign``).
-With E_0 and δ, ε is one of the parameters that change the order of Table 1's ΔM_S
-(docs/calibration.md, ``table1_sensitivity``).
+− δ·Σ c_i: ε < 0 is a first-neighbour N–N repulsion and ε₂ > 0 a second-neighbour attraction
+(ε > 0 would be a first-neighbour attraction, which drives a nitride/metal phase separation behind
+a planar front; the fcc lattice gas separates below kT_c ≈ 2.45 ε), and δ < 0 makes N next to Co
+less bound than next to Fe (CoN is less stable than FeN).
 
-Defaults: ν = 10¹³ Hz (phonon frequency). E_0 = 0.71 eV makes the hop of an N ion out of fully
-nitrided surroundings (n = 11, barrier ≈ 0.84 eV) into a vacancy take place ~0.1 times per second
-per vacant neighbour at 300 K: with the default film field (0.5 MV/cm, a tilt of 0.6 kT per hop)
-vacancies then cross the 50 nm film in about ten minutes, which puts the top-to-bottom reversal
-of the depletion between the Low M (4 min) and High M (16 min) states as in the seed paper.
-A lone N ion in the metal (barrier 0.71 eV) hops ~10³ s⁻¹, of the order of N in α-Fe at room
-temperature (≈ 0.8 eV). Hand-tuned starting values; ``mikmc calibrate`` fits them.
+Defaults: ε = −0.012 eV and ε₂ = +0.006 eV have the sign pattern of N–N interactions that
+Mössbauer spectra of fcc Fe–N austenite give for N on the same octahedral sublattice (first
+neighbours strongly repulsive, second weakly attractive: K. Oda, H. Fujimura and H. Ino, 1990);
+their magnitudes are set by hand (the source gives the signs; docs/calibration.md,
+``table1_nn_sign_magnitudes``, shows halving or doubling ε moves the level of Table 1's ΔM_S, not
+the order of the states or the depth of depletion). E_0 = 0.9442 ± 0.0042 eV is fitted
+(``mikmc calibrate table1_nn_sign_fit``: least squares against the three ΔM_S of the seed paper's
+Table 1, 3 min column, 50 nm films 3 × 3 cells wide, χ² = 6.6 for 3 targets). The hop of an N ion
+out of fully nitrided surroundings into a vacancy (11 of 12 first neighbours N, 6 of 6 second) then has the barrier
+E_0 + 11ε + 6ε₂ = 0.848 eV, a lone N ion 0.944 eV (N in α-Fe: ≈ 0.8 eV). δ = −0.01 eV and
+ν = 10¹³ Hz (a phonon frequency) are set by hand. With ε and δ, E_0 is one of the parameters that
+change the order of Table 1's ΔM_S (docs/calibration.md, ``table1_sensitivity``).
 """
 
 from __future__ import annotations
@@ -48,7 +46,7 @@ class ArrheniusHop:
         ε, added to the barrier per occupied N neighbour of the starting site (eV).
     nn2_bond_ev : float
         ε₂, added to the barrier per occupied second-shell N site of the starting site (eV);
-        0 (default) leaves the second shell out of the law and of the core's bookkeeping.
+        0 leaves the second shell out of the law and of the core's bookkeeping.
     co_shift_ev : float
         δ, added to the barrier per Co neighbour of the starting site (eV).
     nu0_hz : float
@@ -62,8 +60,8 @@ class ArrheniusHop:
     #: rates obey detailed balance for :meth:`energy_ev` (checked by kmc.testing.check_hop_plugin)
     detailed_balance = True
 
-    def __init__(self, barrier_ev: float = 0.71, nn_bond_ev: float = 0.012, co_shift_ev: float = -0.01,
-                 nu0_hz: float = 1e13, charge_e: float = -3.0, nn2_bond_ev: float = 0.0):
+    def __init__(self, barrier_ev: float = 0.9442, nn_bond_ev: float = -0.012, co_shift_ev: float = -0.01,
+                 nu0_hz: float = 1e13, charge_e: float = -3.0, nn2_bond_ev: float = 0.006):
         if nu0_hz <= 0:
             raise ValueError(f"nu0_hz must be > 0, got {nu0_hz}")
         self.barrier_ev, self.nn_bond_ev, self.co_shift_ev = barrier_ev, nn_bond_ev, co_shift_ev

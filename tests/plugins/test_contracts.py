@@ -113,7 +113,7 @@ class _Tweaked(ArrheniusHop):
 
 
 def _replace(t, **kw):
-    return HopTables(**{**{k: getattr(t, k) for k in ("base_rate_hz", "env_static", "n_static", "charge_e")}, **kw})
+    return HopTables(**{**{k: getattr(t, k) for k in ("base_rate_hz", "env_static", "n_static", "charge_e", "shell2")}, **kw})
 
 
 def _with_rate(value):
