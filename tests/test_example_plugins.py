@@ -46,7 +46,7 @@ def test_hop_law_differs_from_arrhenius_where_the_film_is_depleted():
 
     lat = tiny_lattices()["rocksalt_film"]
     va = plugins.load("mikmc.hops", "vacancy_assisted")(nn_bond_ev=0.0, lowering_ev=0.15).build(lat, 300.0)
-    ar = ArrheniusHop(barrier_ev=0.75, nn_bond_ev=0.0, co_shift_ev=0.0).build(lat, 300.0)
+    ar = ArrheniusHop(barrier_ev=0.75, nn_bond_ev=0.0, co_shift_ev=0.0, nn2_bond_ev=0.0).build(lat, 300.0)
     bulk = int(np.flatnonzero((lat.hop_nbr >= 0).all(axis=1))[0])
     full, empty = 12 * va.n_static + va.env_static[bulk], va.env_static[bulk]
     assert va.base_rate_hz[full] == pytest.approx(ar.base_rate_hz[12 * ar.n_static])

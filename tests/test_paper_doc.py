@@ -311,10 +311,10 @@ def test_nn_sign_fit_and_prediction_blocks_and_prose_hold():
     result, block = _calibration_page_block("predict-nn-sign", "docs/data/table1_nn_sign_predict_result.json",
                                             lambda r, rel: prediction_markdown(r, "table1_nn_sign_fit"))
     assert {tuple(r["cells_xy"]) for r in result["runs"]} == {(6, 6)}
-    by = claim_status._by_state(paper_result.runs_of(result))
+    by = claim_status.by_state(paper_result.runs_of(result))
     dms = {k: [t["dMS"] for t in v[1]] for k, v in by.items()}
     for relax in ("3min", "1h", "field-on"):
-        assert all(claim_status._above(dms[("high", relax)], dms[(s, relax)]) for s in ("low", "mid")), relax
+        assert all(claim_status.above(dms[("high", relax)], dms[(s, relax)]) for s in ("low", "mid")), relax
     verdict = claim_status.verdicts(paper_result.runs_of(result), result["paper"])
     assert verdict[5] is True and verdict[2] is False and verdict[4] is False
     paper = result["paper"]
@@ -382,3 +382,27 @@ def test_nn_width_block_and_prose_hold():
     assert abs(d6 - d8) < 2 * math.hypot(s6, s8)
     for s in ("low", "mid", "high"):
         assert abs(dms[(8, s)][0] - dms[(6, s)][0]) < 10 + 2 * math.hypot(dms[(8, s)][1], dms[(6, s)][1])
+
+
+def test_lateral_study_prose_holds():
+    """docs/magnetism.md, lateral-size study under the default hop law: High M's ΔM_S and M_S at the
+    end of gating hardly depend on the width (within 10 emu/cm³ + 2 SE of the 6 × 6 value); ΔM_R/ΔM_S
+    and the alignment under 10 kOe are small everywhere, largest on the narrowest cells and smallest
+    in the widest run."""
+    rows = [json.loads(line) for line in (ROOT / "docs" / "data" / "magnet_lateral.jsonl").read_text().splitlines()
+            if line.strip()]
+    by = {}
+    for r in rows:
+        if r["protocol"] == "paper/high_m_3min":
+            by.setdefault(r["cells"], []).append(r)
+    sizes = sorted(by)
+    assert sizes[0] < 6 in sizes and sizes[-1] > 6
+    stat = {n: {k: mean_se([r[k] for r in by[n]]) for k in ("dMS", "ms_gate", "ratio_pct", "alignment_relax")}
+            for n in sizes}
+    for n in sizes:
+        for k in ("dMS", "ms_gate"):
+            (m, se), (m6, se6) = stat[n][k], stat[6][k]
+            assert abs(m - m6) < 10 + 2 * math.hypot(np.nan_to_num(se), se6), (n, k)
+    for k, small in (("ratio_pct", 20.0), ("alignment_relax", 0.2)):
+        means = [stat[n][k][0] for n in sizes]
+        assert max(means) < small and means[0] == max(means) and means[-1] == min(means), k

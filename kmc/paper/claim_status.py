@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc.analysis.stats import mean_se
+from kmc.paper.claims import STATES
 
 #: Table 1 agreement asked for by the paper issue: every ΔM_S within this relative difference
 TABLE1_TOLERANCE = 0.25
@@ -66,7 +67,7 @@ def _mean(values) -> float:
     return mean_se(values)[0]
 
 
-def _above(a, b=0.0) -> bool:
+def above(a, b=0.0) -> bool:
     """mean(a) > mean(b) by more than K_SE combined standard errors; ``b`` a list or a number."""
     mean_a, se_a = mean_se(a)
     mean_b, se_b = mean_se(b) if isinstance(b, (list, tuple)) else (float(b), 0.0)
@@ -74,8 +75,8 @@ def _above(a, b=0.0) -> bool:
     return bool(mean_a - mean_b > K_SE * se)
 
 
-def _by_state(results) -> dict:
-    """(state, relax) -> list of kmc.paper.claims dicts and table1 dicts over all replicas."""
+def by_state(results) -> dict:
+    """(state, relax) -> (kmc.paper.claims dicts, table1 dicts) of all replicas of the runs in that state."""
     out = {}
     for r in results:
         if r.state[0] is None:
@@ -90,15 +91,15 @@ def verdicts(results, paper_table1: dict) -> dict[int, bool | None]:
     """Claim number -> True (the runs show it), False (they do not), None (no run to judge by).
 
     ``results``: :func:`kmc.paper.report.load` output; ``paper_table1``: kmc.paper.report.PAPER_TABLE1."""
-    by = _by_state(results)
+    by = by_state(results)
     out: dict[int, bool | None] = {c.number: None for c in CLAIMS}
     runs = [c for claims, _ in by.values() for c in claims]
     if runs:  # claim 1, on every paper-shaped run
-        out[1] = (_above([c["gate_ms"] for c in runs]) and _above([-c["relax_pct"] for c in runs])
+        out[1] = (above([c["gate_ms"] for c in runs]) and above([-c["relax_pct"] for c in runs])
                   and _mean(c["cycle_relax_lowers"] for c in runs) >= 0.9
-                  and _above([c["potentiation"] for c in runs]))
+                  and above([c["potentiation"] for c in runs]))
     dms = {}
-    for s in ("low", "mid", "high"):  # claim 2: the field-on cycles if run, else the 3 min protocol
+    for s in STATES:  # claim 2: the field-on cycles if run, else the 3 min protocol
         for relax in ("field-on", "3min"):
             if (s, relax) in by and by[(s, relax)][1]:
                 dms[s] = _mean(t["dMS"] for t in by[(s, relax)][1])
@@ -106,21 +107,21 @@ def verdicts(results, paper_table1: dict) -> dict[int, bool | None]:
     if len(dms) == 3:
         out[2] = all(abs(dms[s] / paper_table1[s]["dMS"] - 1) <= TABLE1_TOLERANCE for s in dms)
     if ("high", "3min") in by and by[("high", "3min")][0]:
-        out[3] = _above([c["mr_over_gate_ms"] for c in by[("high", "3min")][0]], 1.0)
+        out[3] = above([c["mr_over_gate_ms"] for c in by[("high", "3min")][0]], 1.0)
     ratios = {k: [t["ratio"] for t in v[1]] for k, v in by.items()}
-    if all((s, r) in ratios for s in ("low", "mid", "high") for r in ("3min", "1h")):
-        drops = all(_above(ratios[(s, "3min")], ratios[(s, "1h")]) for s in ("low", "mid", "high"))
-        mid_lowest = all(_above(ratios[(s, "1h")], ratios[("mid", "1h")]) for s in ("low", "high"))
+    if all((s, r) in ratios for s in STATES for r in ("3min", "1h")):
+        drops = all(above(ratios[(s, "3min")], ratios[(s, "1h")]) for s in STATES)
+        mid_lowest = all(above(ratios[(s, "1h")], ratios[("mid", "1h")]) for s in ("low", "high"))
         out[4] = drops and mid_lowest
     low = [c["thirds"] for (s, _), (claims, _) in by.items() if s == "low" for c in claims]
     high = [c["thirds"] for (s, _), (claims, _) in by.items() if s == "high" for c in claims]
     if low and high:  # claim 5: Low M's top third holds less N than its bottom; High M the reverse
-        out[5] = _above([x[0] - x[2] for x in low]) and _above([x[2] - x[0] for x in high])
+        out[5] = above([x[0] - x[2] for x in low]) and above([x[2] - x[0] for x in high])
     slopes = [c["slopes"] for (s, _), (claims, _) in by.items() if s == "high" for c in claims if c.get("slopes")]
     if slopes:
         n = min(len(x) for x in slopes)
         half = n // 2
-        out[6] = n >= 2 and _above([SLOPE_DROP * np.mean(x[:half]) - np.mean(x[half:n]) for x in slopes])
+        out[6] = n >= 2 and above([SLOPE_DROP * np.mean(x[:half]) - np.mean(x[half:n]) for x in slopes])
     return out
 
 

@@ -26,6 +26,9 @@ import numpy as np
 
 from kmc.analysis.summary import depth_thirds, segment_end_frames
 
+#: the seed paper's states (its Table 1) and their names, in order of gating time (4, 8, 16 min)
+STATE_NAMES = {"low": "Low M", "mid": "Mid M", "high": "High M"}
+STATES = tuple(STATE_NAMES)
 #: seed paper, Table 1 (emu/cm³ and %)
 PAPER_TABLE1 = {
     "low": {"dMS": 241.00, "dMR": {"3min": 98.10, "1h": 67.81}, "ratio": {"3min": 40.7, "1h": 28.1}},

@@ -25,14 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from kmc.paper.claim_status import status_markdown
-from kmc.paper.claims import PAPER_TABLE1, claim_numbers, depth_profiles
+from kmc.paper.claims import PAPER_TABLE1, STATE_NAMES, claim_numbers, depth_profiles
 from kmc.paper.result import fingerprint, summarize, write
 from kmc.config.protocol import parse_duration_s
 from kmc.analysis.stats import mean_se as _mean_se
 from kmc.analysis.summary import segment_end_frames
 
-STATE_NAMES = {"low": "Low M", "mid": "Mid M", "high": "High M"}
-STATES = tuple(STATE_NAMES)  # in order of gating time
 #: seed paper: VSM electromagnet at 10 kOe vs gating at remanence. The paper prints
 #: "(104 V × 6.5 A)/(25 V × 10⁻⁵ A) = 2.7 × 10⁶": 104 V × 6.5 A = 676 W.
 MAGNET_POWER_W = 104.0 * 6.5

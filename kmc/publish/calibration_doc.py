@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kmc.paper.report import STATE_NAMES, STATES, _f, mean_pm
+from kmc.paper.claims import STATE_NAMES, STATES
+from kmc.paper.report import _f, mean_pm
 
 
 def calibration_markdown(result: dict, source: str, order: dict) -> str:

@@ -29,7 +29,8 @@ import numpy as np
 from kmc.paper import result as paper_result
 from kmc.paper import claim_status
 from kmc.paper.claim_status import TABLE1_TOLERANCE, status_markdown
-from kmc.paper.report import STATE_NAMES, STATES, claims_markdown, identify_state, mean_pm, table_markdown
+from kmc.paper.claims import STATE_NAMES, STATES
+from kmc.paper.report import claims_markdown, identify_state, mean_pm, table_markdown
 from kmc.analysis.stats import mean_se
 from kmc.publish.calibration_doc import calibration_block, config_value, levers_markdown, load_calibration_result
 
@@ -103,7 +104,7 @@ def prediction_markdown(result: dict, calibration: str) -> str:
     the orderings of the paper issue's done-when and claims 2, 4, 5 as kmc.paper.claim_status
     judges them on these runs (each beyond K_SE combined standard errors)."""
     summaries = paper_result.runs_of(result)
-    by = claim_status._by_state(summaries)
+    by = claim_status.by_state(summaries)
     ratio = {k: [t["ratio"] for t in v[1]] for k, v in by.items()}
     checks = []
     for text, a, b in ([("High M above Low M at 3 min", ("high", "3min"), ("low", "3min")),
@@ -111,13 +112,13 @@ def prediction_markdown(result: dict, calibration: str) -> str:
                        + [(f"{STATE_NAMES[s]}: 3 min above 1 h", (s, "3min"), (s, "1h")) for s in STATES]
                        + [(f"Mid M below {STATE_NAMES[s]} at 1 h", (s, "1h"), ("mid", "1h")) for s in ("low", "high")]):
         if a in ratio and b in ratio:
-            checks.append(f"{text}: {'yes' if claim_status._above(ratio[a], ratio[b]) else 'no'}")
+            checks.append(f"{text}: {'yes' if claim_status.above(ratio[a], ratio[b]) else 'no'}")
     dms = {k: [t["dMS"] for t in v[1]] for k, v in by.items()}
     order = []
     for relax in ("3min", "1h"):
         if all((s, relax) in dms for s in STATES):
-            high = all(claim_status._above(dms[("high", relax)], dms[(s, relax)]) for s in ("low", "mid"))
-            mid = all(claim_status._above(dms[(s, relax)], dms[("mid", relax)]) for s in ("low", "high"))
+            high = all(claim_status.above(dms[("high", relax)], dms[(s, relax)]) for s in ("low", "mid"))
+            mid = all(claim_status.above(dms[(s, relax)], dms[("mid", relax)]) for s in ("low", "high"))
             order.append(f"{relax}: High M above both others {'yes' if high else 'no'}, Mid M below both {'yes' if mid else 'no'}")
     verdict = claim_status.verdicts(summaries, result["paper"])
     claims = {c.number: c.text for c in claim_status.CLAIMS}
