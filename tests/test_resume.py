@@ -16,13 +16,18 @@ from kmc.engine.checkpoint import GROUP, Checkpointer, read_checkpoint, resume, 
 from kmc.cli import main
 from kmc.engine.simulation import Simulation
 
-#: gating, relaxation, gating, relaxation with magnetism on a 6 nm film: 28 frames, ~2 s
+#: gating, relaxation, gating, relaxation with magnetism on a 6 nm film: 28 frames. The low hop
+#: barrier (below the default's 0.94 eV) gives ~4e5 events, about 1 s of run after start-up, so the
+#: kill test below catches the subprocess mid-run (at the default barrier it ran 0.3 s and could end
+#: before it was killed).
 PROTOCOL = """
 title = "resume test"
 [lattice]
 name = "rocksalt_film"
 thickness_nm = 6
-cells_xy = [2, 2]
+cells_xy = [4, 4]
+[hops]
+barrier_ev = 0.80
 [run]
 seed = 5
 frame_interval = "10 s"
@@ -135,7 +140,7 @@ def test_a_kill_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypat
 def test_a_killed_cli_run_resumes_bit_identical(protocol, reference, tmp_path):
     out = tmp_path / "killed.zarr"
     cmd = [sys.executable, "-m", "kmc.cli", "run", str(protocol), "-o", str(out), "--quiet",
-           "--checkpoint-interval", "0.2"]
+           "--checkpoint-interval", "0.02"]
     # cwd away from the source tree: `python -m kmc.cli` must import the installed package
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
     meta = out / GROUP / "zarr.json"

@@ -19,9 +19,10 @@ from kmc.config import MISSING, ConfigError, RunConfig
 BYTES_PER_SITE = 5e3
 #: resident memory of an interpreter with mikmc and its dependencies imported (bytes, measured)
 BASE_BYTES = 160e6
-#: KMC events per mobile site per simulated second on the bundled High M protocol (61.2 M events,
-#: 4248 sites, 5100 s; mikmc 0.1): an order of magnitude for gated CoFeN films, not a bound
-EVENTS_PER_SITE_S = 2.8
+#: KMC events per mobile site per simulated second on the bundled High M protocol under the default
+#: hop law (runs/paper/high_m_3min.toml: 10.11 M events, 16992 sites, 5100 s, seed 1; Nov 2026):
+#: an order of magnitude for gated CoFeN films, not a bound
+EVENTS_PER_SITE_S = 0.117
 #: most events a run may be expected to take without --no-size-limit (≈ 10 core-days at 1e6 events/s)
 MAX_EVENTS = 1e12
 
