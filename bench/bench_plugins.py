@@ -8,7 +8,11 @@ here on the barriers of ``arrhenius-shell1`` (written to a data file; they read 
 only): the same rate landscape, so their events/s should equal arrhenius-shell1's within the
 run-to-run scatter. ``arrhenius+shell2`` is arrhenius-shell1 with ε₂ = 10⁻⁹ eV: the same rate
 landscape, but the core keeps the second shell's counts (2·z2 more records per event), so the
-difference to arrhenius-shell1 is the cost of that bookkeeping.
+difference to arrhenius-shell1 is the cost of that bookkeeping. ``kra`` is the law whose barrier
+follows the hop's energy change (defaults: the arrhenius defaults' energies), ``kra-v1=0.16`` it with a
+first-shell repulsion of 0.16 eV: each event also updates the ions next to every vacant site whose
+code changed (≈ 2(z+z2)·z more leaves), so the difference to ``arrhenius`` is the cost of the
+destination factors.
 
 Run:  pip install ./examples/plugins && python bench/bench_plugins.py [--quick]
 Figures are printed as a table; nothing is asserted (this is a benchmark, not a test).
@@ -27,6 +31,7 @@ from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.closed import Closed
 from kmc.plugins.boundary.solubility import SolubilityLimited
 from kmc.plugins.hops.arrhenius import ArrheniusHop
+from kmc.plugins.hops.kra import KraHop
 from kmc.plugins.hops.lce import LceHop
 from kmc.plugins.hops.table import TableHop
 
@@ -61,7 +66,8 @@ def main():
     makers["table"], makers["lce"] = (lambda: TableHop(path=data)), (lambda: LceHop(path=data))
     makers["arrhenius-shell1"] = lambda: ArrheniusHop(nn2_bond_ev=0.0)
     makers["arrhenius+shell2"] = lambda: ArrheniusHop(nn2_bond_ev=1e-9)
-    hops += ["arrhenius-shell1", "table", "lce", "arrhenius+shell2"]
+    makers["kra"], makers["kra-v1=0.16"] = KraHop, (lambda: KraHop(nn_pair_ev=0.16))
+    hops += ["arrhenius-shell1", "table", "lce", "arrhenius+shell2", "kra", "kra-v1=0.16"]
     cells = 8 if args.quick else 16
     films = {
         f"closed fcc box {cells}³ cells, 10 % vacancies": lambda: (

@@ -116,6 +116,8 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
             raise AssertionError(f"{where}: {exc}") from None
         _require(np.isfinite(float(tables.charge_e)), f"{where}: charge_e must be finite, got {tables.charge_e!r}")
         _require(rates.max() > 0, f"{where}: every base_rate_hz is 0, no ion can ever hop")
+        if tables.dest_factor is not None:  # the rate of a hop between sites of the same code: Hz
+            rates = rates * tables.dest_factor
         _require(rates.max() <= max_rate_hz, f"{where}: base_rate_hz up to {rates.max():.3g} Hz > "
                  f"{max_rate_hz:.0e} Hz; rates must be in Hz (barrier in eV, attempt frequency in Hz)")
         rng = np.random.default_rng(seed)
@@ -143,7 +145,7 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
 def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: int = 200) -> None:
     energy = getattr(hop, "energy_ev", None)
     _require(callable(energy), f"{where}: detailed_balance = True needs a method energy_ev(lattice, occ) -> eV")
-    code, rates = _codes(lattice, tables, occ), tables.base_rate_hz
+    code, rates, dest = _codes(lattice, tables, occ), tables.base_rate_hz, tables.dest_factor
     e0 = float(energy(lattice, occ))
     checked = 0
     for s in rng.permutation(np.flatnonzero(occ == 1)):
@@ -152,8 +154,10 @@ def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: i
                 continue
             after = occ.copy()
             after[s], after[d] = 0, 1
-            k_f = rates[code[s]]
-            k_b = rates[_codes(lattice, tables, after)[d]]
+            code_after = _codes(lattice, tables, after)
+            k_f, k_b = rates[code[s]], rates[code_after[d]]
+            if dest is not None:  # a rate per (start code, destination code), both read before the hop
+                k_f, k_b = k_f * dest[code[d]], k_b * dest[code_after[s]]
             d_e = float(energy(lattice, after)) - e0
             if k_f == 0 and k_b == 0:
                 continue

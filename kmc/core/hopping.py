@@ -20,7 +20,10 @@ permutation ``top_perm`` (``top_pos`` is its inverse), so an exit or entry picks
 table (Hz; nocc2 counts occupied sites of an optional second shell, z2 = 0 for most laws);
 ``nvac[s, c]`` counts vacant neighbours by hop class c (z component), so the local field enters
 as a per-class tilt. A hop changes the counts of the two sites' neighbours only: ≈ 2(z+1) leaves
-(2(z+z2)+1 with a second shell).
+(2(z+z2)+1 with a second shell). A hop law whose barrier depends on both ends (KRA form) gives a
+destination factor per code, ``dest``: then each vacant neighbour t counts with dest[code_t] (see
+:func:`~kmc.core.records.site_rate`), and a hop also changes the leaves of the ions next to every
+vacant site whose code changed: ≈ 2(z+z2)·z more.
 
 Time: ``sc[SC_NEXT_T]`` is the absolute time of the next event, drawn as t − ln(u)/R_total after
 every event and whenever the rates change (NaN = to be drawn). A chunk that stops at ``t_stop``
@@ -66,10 +69,10 @@ PREFETCH_MIN_SITES = 1 << 15
 
 #: read-only tables: neighbours (int32), direction ids of the hops and their class and vector (Å),
 #: layers, the hop law (``shell2`` (n, z2) int32, ``stride1`` = (z2+1)·n_static: the code step of
-#: one occupied hop neighbour)
+#: one occupied hop neighbour; ``dest`` (n_codes,) destination factors, empty for most laws)
 Static = namedtuple("Static", ["nbr", "hop", "dir_cls", "dir_vec", "layer", "layer_ptr", "layer_sites",
                                "env_static", "base", "dz_classes", "sites_per_layer", "top_sites", "n_static",
-                               "tol_count", "shell2", "stride1"])
+                               "tol_count", "shell2", "stride1", "dest"])
 #: what events change (arrays, mutated in place)
 State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
                              "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
@@ -77,14 +80,14 @@ State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "l
 
 
 @njit(cache=True, inline="always")
-def set_leaves(buf, n, tree, rec, rec16, base, tilt):
+def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest):
     """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch,
     overwritten), then their ancestors, each once (:func:`update_marked`)."""
     lb = leaf_base(tree)
     w = 0
     for i in range(n):
         s = buf[i]
-        leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt))
+        leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
         p = (lb + s - 1) // ARITY
         if node_mark(tree, p):
             buf[w] = p  # w <= i: buf[i] is already read
@@ -95,7 +98,7 @@ def set_leaves(buf, n, tree, rec, rec16, base, tilt):
 @kernel
 def _set_around(st, x, m):
     """set_leaves for the first m sites of the scratch buffer (tuple-taking form, for rare paths)."""
-    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt)
+    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest)
 
 
 @kernel
@@ -126,7 +129,7 @@ def rebuild_rates(st, x):
     for i in range(tree.shape[0]):
         tree[i] = 0.0
     for s in range(st.nbr.shape[0]):
-        leaf_put(tree, s, site_rate(s, x.rec, x.rec16, st.base, x.tilt))
+        leaf_put(tree, s, site_rate(s, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest))
     tree_sum_parents(x.tree)
     return boundary_leaves(st, x)
 
@@ -188,6 +191,23 @@ def _flip2(s, filled, shell2, n_static, rec, rec16, buf, m):
 
 
 @njit(cache=True, inline="always")
+def _spread_to_sources(a, nbr, shell2, rec, buf, m):
+    """With destination factors: after site a flipped, the codes of its hop neighbours and of
+    ``shell2[a]`` changed; the occupied neighbours of those that are vacant hop into them, so
+    their rates changed too. Appends them to ``buf`` from m; returns the new length."""
+    for j in range(nbr.shape[1] + shell2.shape[1]):
+        u = nbr[a, j] if j < nbr.shape[1] else shell2[a, j - nbr.shape[1]]
+        if u < 0 or rec[u, R_OCC]:
+            continue
+        for k in range(nbr.shape[1]):
+            v = nbr[u, k]
+            if v >= 0 and rec[v, R_OCC]:
+                buf[m] = v
+                m += 1
+    return m
+
+
+@njit(cache=True, inline="always")
 def _prefetch_around(a, nbr, rec, tree, lb):
     """Prefetch the records, leaves, parents and grandparents of a's neighbours (the lines an
     event at a will update), so that their cache misses overlap."""
@@ -239,6 +259,8 @@ def _boundary_event(st, x, leaf):
               cnt, x.buf, 1)
     if st.shell2.shape[1]:
         m = _flip2(s, filled, st.shell2, st.n_static, rec, x.rec16, x.buf, m)
+    if st.dest.shape[0]:
+        m = _spread_to_sources(s, st.nbr, st.shell2, rec, x.buf, m)
     x.layer_n[st.layer[s]] += 1 if filled else -1
     _set_around(st, x, m)
     return boundary_leaves(st, x)
@@ -246,7 +268,8 @@ def _boundary_event(st, x, leaf):
 
 @kernel
 def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate,
-                        tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base):
+                        tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls,
+                        dest):
     """Field refresh policy after an ion moved from layer ell to ell_t (its local part). Returns
     True if the total resistance drifted beyond tolerance: the caller then rebuilds every rate."""
     top = layer_n.shape[0] - 1
@@ -259,7 +282,7 @@ def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_lay
             lo, hi = layer_ptr[max(m - 1, 0)], layer_ptr[min(m + 1, top) + 1]
             for i in range(hi - lo):
                 buf[i] = layer_sites[lo + i]
-            set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt)
+            set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest)
     return False
 
 
@@ -269,7 +292,8 @@ def run_chunk(st, x, t_stop, max_events):
     of the boundary tables. Returns STOP_TIME, STOP_EVENTS, STOP_WINDOW or STOP_FROZEN (no event
     possible: time jumps to t_stop)."""
     nbr, hop, dir_cls, dir_vec, base = st.nbr, st.hop, st.dir_cls, st.dir_vec, st.base
-    stride1, n_static, shell2 = st.stride1, st.n_static, st.shell2
+    stride1, n_static, shell2, dest = st.stride1, st.n_static, st.shell2, st.dest
+    kra = dest.shape[0] > 0
     z2 = shell2.shape[1]
     rec, rec16, ion_at, disp, tilt, tree = x.rec, x.rec16, x.ion_at, x.disp, x.tilt, x.tree
     sc, cnt, rng, buf, layer_n, top_pos, top_perm = x.sc, x.cnt, x.rng, x.buf, x.layer_n, x.top_pos, x.top_perm
@@ -307,7 +331,7 @@ def run_chunk(st, x, t_stop, max_events):
             if top_before != cnt[CNT_TOP_OCC] and field_par[F_VOLTAGE_V] != 0.0:
                 if _after_layer_change(top, top, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap,
                                        fstate, tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16,
-                                       base):
+                                       base, nbr, hop, dir_cls, dest):
                     refresh_field(st, x)
             if not ok:
                 sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
@@ -326,7 +350,7 @@ def run_chunk(st, x, t_stop, max_events):
             t = nbr[s, k]
             if t >= 0 and rec[t, R_OCC] == 0:
                 k_pick = k
-                u -= tilt[ell, dir_cls[hop[s, k]]]
+                u -= tilt[ell, dir_cls[hop[s, k]]] * (dest[rec16[t, R_CODE]] if kra else 1.0)
                 if u < 0.0:
                     break
         t = np.int64(nbr[s, k_pick])
@@ -345,7 +369,10 @@ def run_chunk(st, x, t_stop, max_events):
         if z2:  # a hop law with a second shell (loop-invariant branch)
             m = _flip2(s, False, shell2, n_static, rec, rec16, buf, m)
             m = _flip2(t, True, shell2, n_static, rec, rec16, buf, m)
-        set_leaves(buf, m, tree, rec, rec16, base, tilt)  # before the layer logic, which reuses buf
+        if kra:  # destination factors: the sources around every vacant site whose code changed
+            m = _spread_to_sources(s, nbr, shell2, rec, buf, m)
+            m = _spread_to_sources(t, nbr, shell2, rec, buf, m)
+        set_leaves(buf, m, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest)  # before the layer logic, which reuses buf
         cnt[CNT_HOPS] += 1
         ell_t = rec16[t, R_LAYER]
         if ell_t != ell:
@@ -353,7 +380,7 @@ def run_chunk(st, x, t_stop, max_events):
             layer_n[ell_t] += 1
             if field_par[F_VOLTAGE_V] != 0.0 and _after_layer_change(
                     ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate, tilt,
-                    dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base):
+                    dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls, dest):
                 refresh_field(st, x)  # every leaf rebuilt, the boundary leaves too
                 continue
             if ell == top or ell_t == top:  # the top layer's occupancy changed: exit/entry totals

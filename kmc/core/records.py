@@ -50,16 +50,25 @@ def direction_table(hop_vec, hop_class, hop_nbr):
 
 
 @njit(cache=True, inline="always")
-def site_rate(s, rec, rec16, base, tilt):
+def site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest):
     """Total hop rate R_s (Hz) of site s from its record: 0 if vacant or without a vacant neighbour.
 
+    Without destination factors (``dest`` empty) R_s = k(code_s) · Σ_c nvac[s, c] · tilt[layer_s, c];
+    with them (a hop law whose barrier depends on both ends, e.g. KRA) every vacant neighbour t
+    counts with its factor, R_s = k(code_s) · Σ_t dest[code_t] · tilt[layer_s, class(s→t)].
     The rate formula is written out here, in the one function every rate update goes through."""
     if rec[s, R_OCC] == 0:
         return 0.0
     ell = rec16[s, R_LAYER]
     acc = 0.0
-    for c in range(tilt.shape[1]):
-        acc += rec[s, R_NVAC + c] * tilt[ell, c]
+    if dest.shape[0]:
+        for k in range(nbr.shape[1]):
+            t = nbr[s, k]
+            if t >= 0 and rec[t, R_OCC] == 0:
+                acc += dest[rec16[t, R_CODE]] * tilt[ell, dir_cls[hop[s, k]]]
+    else:
+        for c in range(tilt.shape[1]):
+            acc += rec[s, R_NVAC + c] * tilt[ell, c]
     if acc > 0.0:
         return base[rec16[s, R_CODE]] * acc
     return 0.0

@@ -140,8 +140,10 @@ class IonSystem:
             layer_sites=order.astype(np.int64), env_static=env_static, base=tables.base_rate_hz,
             dz_classes=lattice.dz_classes, sites_per_layer=self.sites_per_layer, top_sites=top_sites,
             n_static=int(tables.n_static), tol_count=max(1, int(field.layer_tolerance * lattice.sites_per_layer.min())),
-            shell2=shell2, stride1=(z2 + 1) * int(tables.n_static))
-        self.buf = np.empty(max(2 * (z + z2) + 2, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
+            shell2=shell2, stride1=(z2 + 1) * int(tables.n_static),
+            dest=np.empty(0) if tables.dest_factor is None else np.ascontiguousarray(tables.dest_factor, dtype=np.float64))
+        spread = 0 if tables.dest_factor is None else 2 * (z + z2) * z  # kmc.core.hopping._spread_to_sources
+        self.buf = np.empty(max(2 * (z + z2) + 2 + spread, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
         self.voltage_v = self.prev_voltage_v = 0.0
         self.t_switch_s = 0.0
         self._bnd_since_s = 0.0

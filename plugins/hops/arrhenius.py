@@ -68,16 +68,6 @@ class ArrheniusHop:
         self.nn2_bond_ev = float(nn2_bond_ev)
         self.nu0_hz, self.charge_e = nu0_hz, charge_e
 
-    @staticmethod
-    def co_neighbours(lattice) -> np.ndarray:
-        """(n_sites,) number of Co host neighbours of every mobile site."""
-        m = lattice.host_nbr.shape[1]
-        if "Co" in lattice.host_symbols and m:
-            co = lattice.host_symbols.index("Co")
-            nb = lattice.host_nbr
-            return ((nb >= 0) & (lattice.host_species[np.maximum(nb, 0)] == co)).sum(axis=1)
-        return np.zeros(lattice.n_sites, dtype=np.int64)
-
     def shell2(self, lattice) -> np.ndarray | None:
         """(n_sites, z2) second-shell sites the law reads, or None when ε₂ = 0."""
         return lattice.shell(2) if self.nn2_bond_ev != 0.0 else None
@@ -85,23 +75,44 @@ class ArrheniusHop:
     def energy_ev(self, lattice, occ: np.ndarray) -> float:
         """Site energy (eV) of an occupancy: −ε·(first-shell pairs) − ε₂·(second-shell pairs)
         − δ·Σ_occupied c_i (field excluded)."""
-        occ = np.asarray(occ, dtype=np.int64)
-        e = -self.co_shift_ev * float(np.sum(occ * self.co_neighbours(lattice)))
-        for eps, table in ((self.nn_bond_ev, lattice.hop_nbr), (self.nn2_bond_ev, self.shell2(lattice))):
-            if table is not None:
-                e -= eps * 0.5 * float(np.sum(occ * np.append(occ, 0)[table].sum(axis=1)))
-        return e
+        return pair_energy_ev(lattice, occ, -self.nn_bond_ev, -self.nn2_bond_ev, -self.co_shift_ev)
 
     def build(self, lattice, temperature_k: float) -> HopTables:
         kt = K_B_EV * temperature_k
-        z = lattice.hop_nbr.shape[1]
         shell2 = self.shell2(lattice)
-        z2 = 0 if shell2 is None else shell2.shape[1]
-        env = self.co_neighbours(lattice)
-        n_static = lattice.host_nbr.shape[1] + 1
-        n_occ, n_occ2, n_co = (a.reshape(-1) for a in np.meshgrid(np.arange(z + 1), np.arange(z2 + 1),
-                                                                     np.arange(n_static), indexing="ij"))
+        n_occ, n_occ2, n_co, n_static = environment_codes(lattice, shell2)
         barrier = self.barrier_ev + self.nn_bond_ev * n_occ + self.nn2_bond_ev * n_occ2 + self.co_shift_ev * n_co
         rates = self.nu0_hz * np.exp(-barrier / kt)
-        return HopTables(base_rate_hz=rates, env_static=env.astype(np.int64), n_static=n_static,
+        return HopTables(base_rate_hz=rates, env_static=co_neighbours(lattice).astype(np.int64), n_static=n_static,
                          charge_e=self.charge_e, shell2=shell2)
+
+
+def co_neighbours(lattice) -> np.ndarray:
+    """(n_sites,) number of Co host neighbours of every mobile site."""
+    m = lattice.host_nbr.shape[1]
+    if "Co" in lattice.host_symbols and m:
+        co = lattice.host_symbols.index("Co")
+        nb = lattice.host_nbr
+        return ((nb >= 0) & (lattice.host_species[np.maximum(nb, 0)] == co)).sum(axis=1)
+    return np.zeros(lattice.n_sites, dtype=np.int64)
+
+
+def environment_codes(lattice, shell2) -> tuple:
+    """(n_occ, n_occ2, n_co, n_static): the occupied first-shell neighbours, occupied ``shell2``
+    sites and Co neighbours of every environment code, in the HopTables order, and n_static."""
+    z, z2 = lattice.hop_nbr.shape[1], (0 if shell2 is None else shell2.shape[1])
+    n_static = lattice.host_nbr.shape[1] + 1
+    n_occ, n_occ2, n_co = (a.reshape(-1) for a in np.meshgrid(np.arange(z + 1), np.arange(z2 + 1),
+                                                                 np.arange(n_static), indexing="ij"))
+    return n_occ, n_occ2, n_co, n_static
+
+
+def pair_energy_ev(lattice, occ: np.ndarray, v1_ev: float, v2_ev: float, w_ev: float) -> float:
+    """Lattice-gas energy (eV) V₁·(first-shell N–N pairs) + V₂·(second-shell pairs) + w·Σ_occupied
+    c_i of an occupancy (c_i: Co neighbours of site i; the second shell is read only if V₂ ≠ 0)."""
+    occ = np.asarray(occ, dtype=np.int64)
+    e = w_ev * float(np.sum(occ * co_neighbours(lattice)))
+    for v, table in ((v1_ev, lattice.hop_nbr), (v2_ev, lattice.shell(2) if v2_ev != 0.0 else None)):
+        if table is not None:
+            e += v * 0.5 * float(np.sum(occ * np.append(occ, 0)[table].sum(axis=1)))
+    return e

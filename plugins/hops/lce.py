@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from kmc.plugins.hops.arrhenius import ArrheniusHop
+from kmc.plugins.hops.arrhenius import co_neighbours
 from kmc.plugins.hops.table import missing_message, needed_codes
 from kmc.plugins.hops.tables import HopTables
 from kmc.units import K_B_EV
@@ -92,7 +92,7 @@ class LceHop:
         from kmc.config import ConfigError
 
         z, m = lattice.hop_nbr.shape[1], lattice.host_nbr.shape[1]
-        n_co = ArrheniusHop.co_neighbours(lattice)
+        n_co = co_neighbours(lattice)
         barrier = np.array([[self.fit.barrier_ev(n, c) for c in range(m + 1)] for n in range(z + 1)])
         need = needed_codes(lattice, n_co)
         if self.min_barrier_ev is not None:
@@ -122,7 +122,7 @@ class LceHop:
         g = np.array([self.fit.barrier_ev(0, c) - self.fit.intercept_ev for c in range(lattice.host_nbr.shape[1] + 1)])
         nocc = np.append(occ, 0)[lattice.hop_nbr].sum(axis=1)
         bonds = 0.5 * float(np.sum(occ * nocc))
-        return -j_n * bonds - float(np.sum(occ * g[ArrheniusHop.co_neighbours(lattice)]))
+        return -j_n * bonds - float(np.sum(occ * g[co_neighbours(lattice)]))
 
     def build(self, lattice, temperature_k: float) -> HopTables:
         kt = K_B_EV * temperature_k

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from kmc.plugins.hops.arrhenius import ArrheniusHop
+from kmc.plugins.hops.arrhenius import co_neighbours
 from kmc.plugins.hops.tables import HopTables
 from kmc.units import K_B_EV
 
@@ -87,7 +87,7 @@ class TableHop:
         from kmc.config import ConfigError
 
         z, m = lattice.hop_nbr.shape[1], lattice.host_nbr.shape[1]
-        n_co = ArrheniusHop.co_neighbours(lattice)
+        n_co = co_neighbours(lattice)
         barrier = np.full((z + 1, m + 1), np.nan)
         for (n, c), value in self.barriers.items():
             if n <= z and c <= m:

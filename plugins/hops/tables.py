@@ -23,6 +23,11 @@ class HopTables:
     occupancy the law reads (e.g. the second neighbour shell); without ``shell2``, z2 = 0 and
     code_s = nocc_s · n_static + env_static[s]. The core multiplies by exp(q E dz / 2kT).
 
+    A law whose barrier depends on the destination too (e.g. the kinetically resolved activation
+    form, E_a = E_KRA + ΔE/2, with pair energies) also gives ``dest_factor``: the rate of the hop
+    s → t is then ``base_rate_hz[code_s] · dest_factor[code_t]``, both codes read before the hop
+    (so code_t counts s as an occupied neighbour of t).
+
     Attributes
     ----------
     base_rate_hz : (n_codes,) float64
@@ -36,6 +41,9 @@ class HopTables:
     shell2 : (n_sites, z2) int64, optional
         Mobile sites whose occupancy enters ``nocc2`` (-1 padded); a symmetric relation
         (t in shell2[s] ⇔ s in shell2[t]) disjoint from the hop neighbours.
+    dest_factor : (n_codes,) float64, optional
+        Dimensionless factor per destination code (finite, > 0); None: every vacant neighbour
+        counts 1.
     """
 
     base_rate_hz: np.ndarray
@@ -43,6 +51,7 @@ class HopTables:
     n_static: int
     charge_e: float
     shell2: np.ndarray | None = None
+    dest_factor: np.ndarray | None = None
 
     @property
     def z2(self) -> int:
@@ -61,6 +70,10 @@ class HopTables:
             raise ValueError("base_rate_hz must be finite and >= 0 (Hz)")
         if self.env_static.min(initial=0) < 0 or self.env_static.max(initial=0) >= self.n_static:
             raise ValueError(f"env_static codes must lie in [0, {self.n_static})")
+        if self.dest_factor is not None:
+            f = self.dest_factor
+            if f.shape != (n_codes,) or not np.all(np.isfinite(f)) or np.any(f <= 0):
+                raise ValueError(f"dest_factor must be ({n_codes},) finite values > 0, got shape {f.shape}")
         if self.shell2 is not None:
             s2 = self.shell2
             if s2.ndim != 2 or s2.shape[0] != n_sites or s2.shape[1] > 127:
