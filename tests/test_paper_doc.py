@@ -419,3 +419,30 @@ def test_the_prose_on_remanence_against_the_repulsion_holds():
         assert strong < weak, s
         if s != "high":
             assert weak - strong > 2 * math.hypot(se_w, se_s), s
+
+
+def test_kra_probe_block_and_prose_hold():
+    """docs/calibration.md's block of the kra probe is generated from its committed result, and the
+    prose holds: ΔM_S of every state falls at each step of V₁ by more than two SE; every state is
+    top-depleted with the bottom third at >= 97 % of its N; ΔM_R of every state is lower at 0.16
+    than at 0.012 eV, and no ratio at 0.16 eV exceeds its 0.012 eV value by two SE."""
+    from functools import partial
+
+    from kmc.publish.calibration_doc import levers_markdown
+
+    result, block = _calibration_page_block("levers-kra-probe", "docs/data/kra_probe_result.json",
+                                            partial(levers_markdown, ratios=True))
+    assert "Depth reversal at: no point." in block
+    t1 = {(r["state"], r["config"]["hops"]["nn_pair_ev"]): r for r in result["runs"]}
+    assert sorted({v for _, v in t1}) == [0.012, 0.06, 0.16]
+    for s in ("low", "mid", "high"):
+        ms = [t1[s, v]["table1"]["dMS"] for v in (0.012, 0.06, 0.16)]
+        assert all(a["mean"] - b["mean"] > 2 * np.hypot(a["se"], b["se"]) for a, b in zip(ms, ms[1:])), s
+        for v in (0.012, 0.06, 0.16):
+            thirds = np.mean([c["thirds"] for c in t1[s, v]["replicas"]["claims"]], axis=0)
+            assert thirds[2] < thirds[0] and thirds[0] >= 0.97, (s, v)
+        weak, strong = t1[s, 0.012]["table1"], t1[s, 0.16]["table1"]
+        assert strong["dMR"]["mean"] < weak["dMR"]["mean"]
+        assert strong["ratio"]["mean"] - weak["ratio"]["mean"] < 2 * np.hypot(strong["ratio"]["se"], weak["ratio"]["se"])
+    ratios = [r["table1"]["ratio"]["mean"] for r in result["runs"]]
+    assert 26 <= min(ratios) and max(ratios) < 48

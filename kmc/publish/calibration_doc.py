@@ -102,6 +102,7 @@ def sensitivity_markdown(result: dict, source: str, order: dict) -> str:
 
 #: parameters a lever campaign may vary: dotted config key -> (column heading, symbol), in column order
 LEVER_COLUMNS = {"hops.nn_bond_ev": ("N–N bond ε (eV)", "ε"),
+                 "hops.nn_pair_ev": ("N–N pair energy V₁ (eV)", "V₁"),
                  "hops.nn2_bond_ev": ("second-shell N–N bond ε₂ (eV)", "ε₂"),
                  "hops.barrier_ev": ("hop barrier E_0 (eV)", "E_0"),
                  "lattice.cells_xy": ("film width (cells)", "width")}
@@ -118,24 +119,28 @@ def _fmt(value) -> str:
     return " × ".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}"
 
 
-def levers_markdown(result: dict, source: str) -> str:
+def levers_markdown(result: dict, source: str, ratios: bool = False) -> str:
     """A campaign of the paper's states along model parameters (runs/campaigns/table1_hop_barrier.toml,
     table1_nn_sign*.toml) as a table: per point (the LEVER_COLUMNS that vary) ΔM_S of each state,
     where each state is depleted at the end of gating, and whether the depth reversal (claim 5: Low M
-    depleted at the top, High M at the bottom) and Table 1's order of ΔM_S (High M the largest) hold."""
+    depleted at the top, High M at the bottom) and Table 1's order of ΔM_S (High M the largest) hold;
+    with ``ratios`` also ΔM_R/ΔM_S of each state (%)."""
     runs = [r for r in result["runs"] if r["state"] is not None]
     keys = [k for k in LEVER_COLUMNS if len({config_value(r["config"], k) for r in runs}) > 1]
     points: dict[tuple, dict] = {}
     for r in runs:
         thirds = np.mean([c["thirds"] for c in r["replicas"]["claims"] if c], axis=0)
         side = "bottom" if thirds[0] < thirds[2] else "top"
-        points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})[r["state"]] = (r["table1"]["dMS"], side)
+        points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})[r["state"]] = (
+            r["table1"]["dMS"], side, r["table1"]["ratio"])
     rows = [f"From `{source}` ({', '.join(result.get('stores') or ['?'])}, "
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
             "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating.", "",
             "| " + " | ".join(LEVER_COLUMNS[k][0] for k in keys) + " | "
             + " | ".join(f"{STATE_NAMES[s]} ΔM_S, side" for s in STATES)
-            + " | depth reversal (claim 5) | High M's ΔM_S the largest |", "|" + "---|" * (len(keys) + len(STATES) + 2)]
+            + " | depth reversal (claim 5) | High M's ΔM_S the largest |"
+            + "".join(f" {STATE_NAMES[s]} ΔM_R/ΔM_S (%) |" for s in STATES if ratios),
+            "|" + "---|" * (len(keys) + len(STATES) * (2 if ratios else 1) + 2)]
     reversal, largest = [], []
     for point, states in sorted(points.items()):
         if set(states) != set(STATES):
@@ -150,7 +155,8 @@ def levers_markdown(result: dict, source: str) -> str:
             largest.append(name)
         rows.append("| " + " | ".join(_fmt(v) for v in point) + " | "
                     + " | ".join(f"{mean_pm(ms[s]['mean'], ms[s]['se'])}, {states[s][1]}" for s in STATES)
-                    + f" | {'yes' if rev else 'no'} | {'yes' if top else 'no'} |")
+                    + f" | {'yes' if rev else 'no'} | {'yes' if top else 'no'} |"
+                    + "".join(f" {mean_pm(states[s][2]['mean'], states[s][2]['se'])} |" for s in STATES if ratios))
     rows += ["", f"Depth reversal at: {'; '.join(reversal) or 'no point'}. High M's ΔM_S above both others (by more than "
              f"two standard errors) at: {'; '.join(largest) or 'no point'}."]
     return "\n".join(rows)

@@ -299,11 +299,12 @@ def main(argv=None) -> None:
                     "docs/calibration.md; --fit names the calibration whose targets it was fitted to")
     ap.add_argument("--fit", default=DEFAULTS_CALIBRATION, help="calibration of --prediction (bundled name)")
     ap.add_argument("--block", default="levers", help="name of that block (<!-- generated:NAME -->; default levers)")
+    ap.add_argument("--ratios", action="store_true", help="with --levers: add each state's ΔM_R/ΔM_S")
     args = ap.parse_args(argv)
     if args.levers or args.prediction:
         doc = Path(args.doc or ROOT / "docs" / "calibration.md")
         result = paper_result.read(args.levers or args.prediction)
-        body = (levers_markdown(result, _relative(args.levers)) if args.levers
+        body = (levers_markdown(result, _relative(args.levers), ratios=args.ratios) if args.levers
                 else prediction_markdown(result, args.fit))
         if args.prediction and args.figures:
             print(f"figure: {figure_depth(result, Path(args.figures) / f'{args.block}_depth.png')}")
