@@ -46,7 +46,7 @@ def arrhenius_data_file() -> str:
     from kmc.barriers import datafile
 
     hop = ArrheniusHop(nn2_bond_ev=0.0)
-    rows = [datafile.BarrierRow(n, c, hop.barrier_ev + hop.nn_bond_ev * n + hop.co_shift_ev * c, "arrhenius")
+    rows = [datafile.BarrierRow(n, c, float(hop.barrier(n, c)), "arrhenius")
             for n in range(13) for c in range(7)]
     path = tempfile.NamedTemporaryFile(suffix=".csv", delete=False).name
     datafile.write(path, rows)

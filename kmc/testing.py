@@ -111,7 +111,7 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
         _require(isinstance(tables.n_static, (int, np.integer)) and tables.n_static >= 1,
                  f"{where}: n_static must be an int >= 1, got {tables.n_static!r}")
         try:
-            tables.check(lattice.n_sites, z)
+            tables.check(lattice.n_sites, z, lattice.hop_nbr)
         except ValueError as exc:
             raise AssertionError(f"{where}: {exc}") from None
         _require(np.isfinite(float(tables.charge_e)), f"{where}: charge_e must be finite, got {tables.charge_e!r}")

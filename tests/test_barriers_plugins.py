@@ -32,7 +32,7 @@ def arrhenius_rows(hop: ArrheniusHop) -> list[BarrierRow]:
     """The barriers of the arrhenius law for every code, computed as it computes them."""
     n_occ = np.repeat(np.arange(Z + 1), M + 1)
     n_co = np.tile(np.arange(M + 1), Z + 1)
-    barrier = hop.barrier_ev + hop.nn_bond_ev * n_occ + hop.co_shift_ev * n_co
+    barrier = hop.barrier(n_occ, n_co)  # first shell only: the table and lce laws read no second shell
     return [BarrierRow(int(n), int(c), float(b), "arrhenius defaults") for n, c, b in zip(n_occ, n_co, barrier)]
 
 
@@ -211,3 +211,19 @@ def test_lce_names_a_negative_predicted_barrier(film):
         LceHop(path="emt_nin").build(film, 300.0)
     lce = LceHop(path="emt_nin", min_barrier_ev=0.0)
     assert lce.build(film, 300.0).base_rate_hz.max() <= 1e13 and not lce.detailed_balance
+
+
+def test_hop_tables_refuse_a_second_shell_that_overlaps_the_hop_neighbours():
+    """HopTables' contract: shell2 is symmetric and disjoint from the hop neighbours (a law reading
+    its first shell twice would count each neighbour in both nocc and nocc2)."""
+    from kmc.lattices.cubic import CubicTestLattice
+    from kmc.plugins.hops.tables import HopTables
+
+    lat = CubicTestLattice("sc", (3, 3, 3), 3.0, periodic_z=True).build(0)
+    z = lat.hop_nbr.shape[1]
+    overlap = HopTables(base_rate_hz=np.ones((z + 1) ** 2), env_static=np.zeros(lat.n_sites, dtype=np.int64),
+                        n_static=1, charge_e=-3.0, shell2=lat.hop_nbr.astype(np.int64))
+    overlap.check(lat.n_sites, z)  # symmetric: passes without the lattice's hop table
+    with pytest.raises(ValueError, match="disjoint from the hop neighbours"):
+        overlap.check(lat.n_sites, z, lat.hop_nbr)
+    ArrheniusHop().build(lat, 300.0).check(lat.n_sites, z, lat.hop_nbr)  # the real second shell passes

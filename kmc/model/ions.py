@@ -84,7 +84,7 @@ class IonSystem:
     def __init__(self, lattice, tables: HopTables, boundary, temperature_k: float, field: FieldModel,
                  seed, occupancy: np.ndarray | None = None):
         z = lattice.hop_nbr.shape[1]
-        tables.check(lattice.n_sites, z)
+        tables.check(lattice.n_sites, z, lattice.hop_nbr)
         dz = lattice.dz_classes
         if not np.allclose(dz, -dz[::-1]):
             raise ValueError(f"hop classes must be symmetric in z, got dz = {dz}")

@@ -77,12 +77,16 @@ class ArrheniusHop:
         − δ·Σ_occupied c_i (field excluded)."""
         return pair_energy_ev(lattice, occ, -self.nn_bond_ev, -self.nn2_bond_ev, -self.co_shift_ev)
 
+    def barrier(self, n_occ, n_co, n_occ2=0):
+        """E_a (eV) of an ion with n_occ occupied first-shell neighbours, n_co Co neighbours and
+        n_occ2 occupied second-shell sites (numbers or arrays)."""
+        return self.barrier_ev + self.nn_bond_ev * n_occ + self.nn2_bond_ev * n_occ2 + self.co_shift_ev * n_co
+
     def build(self, lattice, temperature_k: float) -> HopTables:
         kt = K_B_EV * temperature_k
         shell2 = self.shell2(lattice)
         n_occ, n_occ2, n_co, n_static = environment_codes(lattice, shell2)
-        barrier = self.barrier_ev + self.nn_bond_ev * n_occ + self.nn2_bond_ev * n_occ2 + self.co_shift_ev * n_co
-        rates = self.nu0_hz * np.exp(-barrier / kt)
+        rates = self.nu0_hz * np.exp(-self.barrier(n_occ, n_co, n_occ2) / kt)
         return HopTables(base_rate_hz=rates, env_static=co_neighbours(lattice).astype(np.int64), n_static=n_static,
                          charge_e=self.charge_e, shell2=shell2)
 

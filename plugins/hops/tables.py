@@ -58,8 +58,9 @@ class HopTables:
         """Width of ``shell2`` (0 without one)."""
         return 0 if self.shell2 is None else int(self.shell2.shape[1])
 
-    def check(self, n_sites: int, z: int) -> None:
-        """Raise ValueError if the tables do not fit a lattice of n_sites sites, z neighbours."""
+    def check(self, n_sites: int, z: int, hop_nbr: np.ndarray | None = None) -> None:
+        """Raise ValueError if the tables do not fit a lattice of n_sites sites, z neighbours (and,
+        given the lattice's ``hop_nbr``, if ``shell2`` shares a site pair with it)."""
         if self.env_static.shape != (n_sites,):
             raise ValueError(f"env_static has shape {self.env_static.shape}, expected ({n_sites},)")
         n_codes = (z + 1) * (self.z2 + 1) * self.n_static
@@ -83,3 +84,8 @@ class HopTables:
             i, j = np.nonzero(s2 >= 0)[0], s2[s2 >= 0]
             if not np.array_equal(np.sort(i * n_sites + j), np.sort(j * n_sites + i)):
                 raise ValueError("shell2 must be symmetric: t in shell2[s] exactly when s in shell2[t]")
+            if hop_nbr is not None:
+                k = np.nonzero(hop_nbr >= 0)[0]
+                hop_pairs = k.astype(np.int64) * n_sites + hop_nbr[hop_nbr >= 0]
+                if np.intersect1d(i.astype(np.int64) * n_sites + j, hop_pairs).size:
+                    raise ValueError("shell2 must be disjoint from the hop neighbours")
