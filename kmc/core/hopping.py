@@ -76,18 +76,30 @@ Static = namedtuple("Static", ["nbr", "hop", "dir_cls", "dir_vec", "layer", "lay
 #: what events change (arrays, mutated in place)
 State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
                              "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
-                             "top_pos", "bnd_out", "bnd_in", "buf"])
+                             "top_pos", "bnd_out", "bnd_in", "buf", "seen"])
 
 
 @njit(cache=True, inline="always")
-def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest):
+def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, seen):
     """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch,
-    overwritten), then their ancestors, each once (:func:`update_marked`)."""
+    overwritten), then their ancestors, each once (:func:`update_marked`). With destination factors
+    the list holds each site several times and a leaf costs z reads, so each is evaluated once
+    (``seen``: (n_sites,) uint8 scratch, all 0 between calls; empty without destination factors)."""
     lb = leaf_base(tree)
+    kra = dest.shape[0] > 0
+    if kra:
+        for i in range(n):
+            s = buf[i]
+            if seen[s] == 0:
+                seen[s] = 1
+                leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
     w = 0
     for i in range(n):
         s = buf[i]
-        leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
+        if kra:
+            seen[s] = 0
+        else:
+            leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
         p = (lb + s - 1) // ARITY
         if node_mark(tree, p):
             buf[w] = p  # w <= i: buf[i] is already read
@@ -98,7 +110,7 @@ def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest):
 @kernel
 def _set_around(st, x, m):
     """set_leaves for the first m sites of the scratch buffer (tuple-taking form, for rare paths)."""
-    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest)
+    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest, x.seen)
 
 
 @kernel
@@ -269,7 +281,7 @@ def _boundary_event(st, x, leaf):
 @kernel
 def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate,
                         tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls,
-                        dest):
+                        dest, seen):
     """Field refresh policy after an ion moved from layer ell to ell_t (its local part). Returns
     True if the total resistance drifted beyond tolerance: the caller then rebuilds every rate."""
     top = layer_n.shape[0] - 1
@@ -282,7 +294,7 @@ def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_lay
             lo, hi = layer_ptr[max(m - 1, 0)], layer_ptr[min(m + 1, top) + 1]
             for i in range(hi - lo):
                 buf[i] = layer_sites[lo + i]
-            set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest)
+            set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, seen)
     return False
 
 
@@ -331,7 +343,7 @@ def run_chunk(st, x, t_stop, max_events):
             if top_before != cnt[CNT_TOP_OCC] and field_par[F_VOLTAGE_V] != 0.0:
                 if _after_layer_change(top, top, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap,
                                        fstate, tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16,
-                                       base, nbr, hop, dir_cls, dest):
+                                       base, nbr, hop, dir_cls, dest, x.seen):
                     refresh_field(st, x)
             if not ok:
                 sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
@@ -372,7 +384,7 @@ def run_chunk(st, x, t_stop, max_events):
         if kra:  # destination factors: the sources around every vacant site whose code changed
             m = _spread_to_sources(s, nbr, shell2, rec, buf, m)
             m = _spread_to_sources(t, nbr, shell2, rec, buf, m)
-        set_leaves(buf, m, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest)  # before the layer logic, which reuses buf
+        set_leaves(buf, m, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, x.seen)  # before the layer logic, which reuses buf
         cnt[CNT_HOPS] += 1
         ell_t = rec16[t, R_LAYER]
         if ell_t != ell:
@@ -380,7 +392,7 @@ def run_chunk(st, x, t_stop, max_events):
             layer_n[ell_t] += 1
             if field_par[F_VOLTAGE_V] != 0.0 and _after_layer_change(
                     ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate, tilt,
-                    dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls, dest):
+                    dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls, dest, x.seen):
                 refresh_field(st, x)  # every leaf rebuilt, the boundary leaves too
                 continue
             if ell == top or ell_t == top:  # the top layer's occupancy changed: exit/entry totals

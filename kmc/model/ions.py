@@ -73,7 +73,7 @@ class IonSystem:
              "sc", "cnt", "rng", "field_par", "r_gap", "fstate", "top_perm", "top_pos", "bnd_out", "bnd_in",
              "voltage_v", "prev_voltage_v", "t_switch_s", "_bnd_since_s", "_bnd_valid_until")
     #: work space of the core, meaningless between calls (not saved)
-    SCRATCH = ("buf",)
+    SCRATCH = ("buf", "seen")
     #: mutable arrays an event reads at random: kept on huge pages (:mod:`kmc.core.memory`)
     RANDOM_ACCESS = ("rec", "ion_at", "disp", "tree")
 
@@ -144,6 +144,7 @@ class IonSystem:
             dest=np.empty(0) if tables.dest_factor is None else np.ascontiguousarray(tables.dest_factor, dtype=np.float64))
         spread = 0 if tables.dest_factor is None else 2 * (z + z2) * z  # kmc.core.hopping._spread_to_sources
         self.buf = np.empty(max(2 * (z + z2) + 2 + spread, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
+        self.seen = np.zeros(n if tables.dest_factor is not None else 0, dtype=np.uint8)
         self.voltage_v = self.prev_voltage_v = 0.0
         self.t_switch_s = 0.0
         self._bnd_since_s = 0.0
