@@ -1,6 +1,7 @@
 """Claim status: only a predicted claim that the runs show is 'reproduced'."""
 
 from types import SimpleNamespace
+from pathlib import Path
 
 from kmc.paper.claim_status import CLAIMS, status, verdicts
 from kmc.paper.report import PAPER_TABLE1
@@ -58,3 +59,23 @@ def test_an_ordering_within_the_replica_errors_is_not_shown():
         return out
     assert verdicts(with_scatter(1.0), PAPER_TABLE1)[4] is True
     assert verdicts(with_scatter(40.0), PAPER_TABLE1)[4] is False
+
+
+def test_runs_that_depart_from_the_defaults_reproduce_nothing():
+    """The provenance describes the defaults: runs with another hop law or other hop/boundary
+    values are named as departing, and a predicted claim they show is not called reproduced."""
+    from kmc.paper import result as paper_result
+    from kmc.paper.claim_status import CLAIMS, departures, status, status_markdown
+
+    root = Path(__file__).resolve().parents[1] / "docs" / "data"
+    paper = paper_result.read(root / "paper_result.json")
+    assert departures(paper_result.runs_of(paper)) == []
+    probe = paper_result.read(root / "kra_probe_result.json")
+    assert departures(paper_result.runs_of(probe)) == ["hops.name = kra"]
+    mags = paper_result.runs_of(paper_result.read(root / "table1_nn_sign_magnitudes_result.json"))
+    assert "hops.nn_bond_ev = -0.024" in departures(mags)
+    predicted = next(c for c in CLAIMS if c.provenance == "predicted")
+    assert status(predicted, True) == "reproduced"
+    assert "not a reproduction" in status(predicted, True, defaults=False)
+    table = status_markdown(paper_result.runs_of(probe), probe["paper"])
+    assert table.startswith("**These runs depart") and "| reproduced" not in table and "**reproduced**" not in table

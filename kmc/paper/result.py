@@ -46,6 +46,7 @@ class RunSummary:
     claims: list = field(default_factory=list)     # kmc.paper.claims numbers per replica
     cells_xy: list = field(default_factory=list)
     profiles: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)    # resolved configuration of the first replica
 
 
 def fingerprint(groups) -> str:
@@ -120,7 +121,7 @@ def runs_of(result: dict) -> list[RunSummary]:
         t1 = {k: _nan(r["table1"][k]["mean"]) for k in TABLE1_KEYS}
         out.append(RunSummary(r["name"], (r["state"], r["relax"]), r["complete"], t1,
                               reps["table1"] if r["n_replicas"] > 1 else [], reps["claims"],
-                              r.get("cells_xy") or [], _nan(r.get("profiles") or {})))
+                              r.get("cells_xy") or [], _nan(r.get("profiles") or {}), r.get("config") or {}))
     return out
 
 
