@@ -446,3 +446,57 @@ def test_kra_probe_block_and_prose_hold():
         assert strong["ratio"]["mean"] - weak["ratio"]["mean"] < 2 * np.hypot(strong["ratio"]["se"], weak["ratio"]["se"])
     ratios = [r["table1"]["ratio"]["mean"] for r in result["runs"]]
     assert 26 <= min(ratios) and max(ratios) < 48
+
+
+def test_kra_scan_block_and_prose_hold():
+    """docs/calibration.md's block of the kra E_KRA scan is generated from its committed result, and
+    the prose holds: the depth reversal at every E_KRA; High M's bottom third keeps 74/56/48 % of its
+    N at 0.82/0.81/0.80 eV while its ΔM_R rises; at 0.80 eV High M's ΔM_R is 150 ± 22 emu/cm³ (within a
+    third of the paper's), its ratio above Low M's by 2 SE, its ΔM_S within 1 % of the paper's; Low
+    and Mid M's ΔM_S 350–412 (45–100 % above the paper) everywhere, the probe's 27–48 % below; High M's
+    ΔM_S the smallest in the scan, the largest in the probe."""
+    from functools import partial
+
+    from kmc.publish.calibration_doc import levers_markdown
+
+    result, block = _calibration_page_block("levers-kra-scan", "docs/data/kra_barrier_scan_result.json",
+                                            partial(levers_markdown, ratios=True))
+    from kmc.paper import claim_status
+    from kmc.paper import result as paper_result
+
+    assert "Depth reversal at: E_KRA = 0.8; E_KRA = 0.81; E_KRA = 0.82." in block
+    t1 = {(r["state"], r["config"]["hops"]["kra_barrier_ev"]): r for r in result["runs"]}
+    for e, shown in ((0.8, True), (0.81, True), (0.82, False)):  # claim 5 beyond 2 SE
+        runs = paper_result.runs_of({**result, "runs": [r for (_, x), r in t1.items() if x == e]})
+        assert claim_status.verdicts(runs, result["paper"])[5] is shown, e
+    thirds_82 = np.mean([c["thirds"] for c in t1["high", 0.82]["replicas"]["claims"]], axis=0)
+    assert round(100 * thirds_82[0]) == round(100 * thirds_82[2]) == 74
+    paper = result["paper"]
+    bottom = {e: np.mean([c["thirds"] for c in t1["high", e]["replicas"]["claims"]], axis=0)[0] for e in (0.8, 0.81, 0.82)}
+    assert [round(100 * bottom[e]) for e in (0.82, 0.81, 0.8)] == [74, 56, 48]
+    dmr = [t1["high", e]["table1"]["dMR"]["mean"] for e in (0.82, 0.81, 0.8)]
+    assert dmr == sorted(dmr)
+    high, low = t1["high", 0.8]["table1"], t1["low", 0.8]["table1"]
+    assert round(high["dMR"]["mean"]) == 150 and round(high["dMR"]["se"]) == 22
+    assert high["dMR"]["mean"] > (2 / 3) * paper["high"]["dMR"]["3min"]
+    assert high["ratio"]["mean"] - low["ratio"]["mean"] > 2 * np.hypot(high["ratio"]["se"], low["ratio"]["se"])
+    assert abs(high["dMS"]["mean"] / paper["high"]["dMS"] - 1) < 0.01
+    for e in (0.8, 0.81, 0.82):
+        for s in ("low", "mid"):
+            ms = t1[s, e]["table1"]["dMS"]["mean"]
+            assert 350 <= round(ms) <= 412 and 45 <= round(100 * (ms / paper[s]["dMS"] - 1)) <= 100, (s, e)
+        assert t1["high", e]["table1"]["dMS"]["mean"] < min(t1[s, e]["table1"]["dMS"]["mean"] for s in ("low", "mid"))
+    probe = {r["state"]: r for r in paper_result_read("docs/data/kra_probe_result.json")["runs"]
+             if r["config"]["hops"]["nn_pair_ev"] == 0.012}
+    assert sorted(round(100 * (1 - probe[s]["table1"]["dMS"]["mean"] / paper[s]["dMS"])) for s in probe) == [27, 42, 48]
+    assert max(probe, key=lambda s: probe[s]["table1"]["dMS"]["mean"]) == "high"
+    assert all(round(probe[s]["table1"]["dMS"]["mean"], -1) in (140, 150) for s in probe)  # "about 140"
+    width = [r["table1"]["dMS"]["mean"] for r in paper_result_read("docs/data/table1_nn_sign_width_result.json")["runs"]
+             if r["cells_xy"] == [3, 3]]
+    assert [round(w) for w in sorted(width)] == [206, 231, 255]
+
+
+def paper_result_read(rel: str) -> dict:
+    from kmc.paper import result as paper_result
+
+    return paper_result.read(ROOT / rel)

@@ -103,6 +103,7 @@ def sensitivity_markdown(result: dict, source: str, order: dict) -> str:
 #: parameters a lever campaign may vary: dotted config key -> (column heading, symbol), in column order
 LEVER_COLUMNS = {"hops.nn_bond_ev": ("N–N bond ε (eV)", "ε"),
                  "hops.nn_pair_ev": ("N–N pair energy V₁ (eV)", "V₁"),
+                 "hops.kra_barrier_ev": ("E_KRA (eV)", "E_KRA"),
                  "hops.nn2_bond_ev": ("second-shell N–N bond ε₂ (eV)", "ε₂"),
                  "hops.barrier_ev": ("hop barrier E_0 (eV)", "E_0"),
                  "lattice.cells_xy": ("film width (cells)", "width")}
