@@ -11,9 +11,9 @@ May import: :mod:`kmc.model` (parameter classes of the field and the magnet), :m
 from kmc.config.loader import (DEFAULT_PROTOCOL, MAX_FRAMES, MISSING, PLAIN_SECTIONS, PLUGIN_SECTIONS, RUN_KEYS,
                                SEGMENT_KEYS, TOP_KEYS, ConfigError, PluginSpec, RunConfig, apply_overrides,
                                bundled_files, bundled_protocols, check_keys, check_number, find_bundled,
-                               find_protocol, from_dict, load, read_toml)
+                               find_protocol, from_dict, load, plugin_defaults, read_toml)
 
 __all__ = ["DEFAULT_PROTOCOL", "MAX_FRAMES", "MISSING", "PLAIN_SECTIONS", "PLUGIN_SECTIONS", "RUN_KEYS",
            "SEGMENT_KEYS", "TOP_KEYS", "ConfigError", "PluginSpec", "RunConfig", "apply_overrides", "bundled_files",
            "bundled_protocols", "check_keys", "check_number", "find_bundled", "find_protocol", "from_dict", "load",
-           "read_toml"]
+           "plugin_defaults", "read_toml"]

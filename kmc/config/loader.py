@@ -281,6 +281,12 @@ def _plugin_spec(section: str, data: dict) -> PluginSpec:
     return spec
 
 
+def plugin_defaults(section: str) -> dict:
+    """The resolved ``[section]`` of a protocol that does not set it: the default plug-in's name
+    and every default of its constructor (as stored with results)."""
+    return _plugin_spec(section, {}).resolved()
+
+
 def _check_sequence(key: str, value, default) -> None:
     """A list override of a list default: same length, each entry a finite number of the same kind."""
     if not isinstance(value, (list, tuple)) or len(value) != len(default):

@@ -139,32 +139,27 @@ def status(claim: Claim, holds: bool | None, defaults: bool = True) -> str:
     return "reproduced" if claim.provenance == "predicted" else f"{claim.provenance} (shown, but not a prediction)"
 
 
-#: sections whose plug-in defaults the provenance describes (section -> entry-point group)
-PROVENANCE_SECTIONS = {"hops": "mikmc.hops", "boundary": "mikmc.boundaries"}
+#: sections whose plug-in defaults the provenance describes
+PROVENANCE_SECTIONS = ("hops", "boundary")
 
 
 def departures(results) -> list[str]:
     """``section.key = value`` for every hop-law or boundary setting of the runs that differs from
     the default plug-in or its default value: the provenance above describes the defaults."""
-    import inspect
+    from kmc.config import plugin_defaults
 
-    from kmc import plugins
-    from kmc.config.loader import PLUGIN_SECTIONS
-
+    defaults = {section: plugin_defaults(section) for section in PROVENANCE_SECTIONS}
     out = set()
     for r in results:
         config = getattr(r, "config", None) or (getattr(r, "attrs", None) or {}).get("config") or {}
-        for section, group in PROVENANCE_SECTIONS.items():
-            values = dict(config.get(section) or {})
-            name = values.pop("name", None)
-            if name is None:
+        for section, default in defaults.items():
+            values = config.get(section)
+            if not values:
                 continue
-            if name != PLUGIN_SECTIONS[section][1]:
-                out.add(f"{section}.name = {name}")
-                continue
-            params = inspect.signature(plugins.load(group, name).__init__).parameters
-            out.update(f"{section}.{k} = {v}" for k, v in values.items()
-                       if k in params and params[k].default is not inspect.Parameter.empty and params[k].default != v)
+            if values.get("name") != default["name"]:
+                out.add(f"{section}.name = {values.get('name')}")
+            else:
+                out.update(f"{section}.{k} = {v}" for k, v in values.items() if k in default and default[k] != v)
     return sorted(out)
 
 
