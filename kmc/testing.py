@@ -118,7 +118,7 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
         _require(rates.max() > 0, f"{where}: every base_rate_hz is 0, no ion can ever hop")
         if tables.dest_factor is not None:  # the rate of a hop between sites of the same code: Hz
             rates = rates * tables.dest_factor
-        _require(rates.max() <= max_rate_hz, f"{where}: base_rate_hz up to {rates.max():.3g} Hz > "
+        _require(rates.max() <= max_rate_hz, f"{where}: hop rates up to {rates.max():.3g} Hz > "
                  f"{max_rate_hz:.0e} Hz; rates must be in Hz (barrier in eV, attempt frequency in Hz)")
         rng = np.random.default_rng(seed)
         occ = (rng.random(lattice.n_sites) < 0.5).astype(np.int8)

@@ -500,3 +500,19 @@ def paper_result_read(rel: str) -> dict:
     from kmc.paper import result as paper_result
 
     return paper_result.read(ROOT / rel)
+
+
+def test_kra_width_check_prose_holds():
+    """The 6 × 6-cell check of the kra scan's High M point: bottom third at 48 % of its N, ΔM_S
+    within 2 % of the paper's, ΔM_R 76 ± 30 (runs 106 and 45), about half the 3 × 3 value."""
+    wide = paper_result_read("docs/data/kra_width_check_result.json")
+    (run,) = wide["runs"]
+    assert run["state"] == "high" and run["cells_xy"] == [6, 6] and run["config"]["hops"]["kra_barrier_ev"] == 0.8
+    assert round(100 * np.mean([c["thirds"] for c in run["replicas"]["claims"]], axis=0)[0]) == 48
+    assert abs(run["table1"]["dMS"]["mean"] / wide["paper"]["high"]["dMS"] - 1) < 0.02
+    dmr = run["table1"]["dMR"]
+    assert (round(dmr["mean"]), round(dmr["se"])) == (76, 30)
+    assert sorted(round(t["dMR"]) for t in run["replicas"]["table1"]) == [45, 106]
+    narrow = next(r for r in paper_result_read("docs/data/kra_barrier_scan_result.json")["runs"]
+                  if r["state"] == "high" and r["config"]["hops"]["kra_barrier_ev"] == 0.8)
+    assert 0.4 < dmr["mean"] / narrow["table1"]["dMR"]["mean"] < 0.6
