@@ -70,7 +70,7 @@ class ArrheniusHop:
 
     def shell2(self, lattice) -> np.ndarray | None:
         """(n_sites, z2) second-shell sites the law reads, or None when ε₂ = 0."""
-        return lattice.shell(2) if self.nn2_bond_ev != 0.0 else None
+        return second_shell(lattice, self.nn2_bond_ev)
 
     def energy_ev(self, lattice, occ: np.ndarray) -> float:
         """Site energy (eV) of an occupancy: −ε·(first-shell pairs) − ε₂·(second-shell pairs)
@@ -111,12 +111,18 @@ def environment_codes(lattice, shell2) -> tuple:
     return n_occ, n_occ2, n_co, n_static
 
 
+def second_shell(lattice, v2_ev: float) -> np.ndarray | None:
+    """(n_sites, z2) second-shell sites a law with second-shell energy v2_ev (eV) reads, or None
+    when v2_ev = 0 (the core then keeps no second-shell counts)."""
+    return lattice.shell(2) if v2_ev != 0.0 else None
+
+
 def pair_energy_ev(lattice, occ: np.ndarray, v1_ev: float, v2_ev: float, w_ev: float) -> float:
     """Lattice-gas energy (eV) V₁·(first-shell N–N pairs) + V₂·(second-shell pairs) + w·Σ_occupied
     c_i of an occupancy (c_i: Co neighbours of site i; the second shell is read only if V₂ ≠ 0)."""
     occ = np.asarray(occ, dtype=np.int64)
     e = w_ev * float(np.sum(occ * co_neighbours(lattice)))
-    for v, table in ((v1_ev, lattice.hop_nbr), (v2_ev, lattice.shell(2) if v2_ev != 0.0 else None)):
+    for v, table in ((v1_ev, lattice.hop_nbr), (v2_ev, second_shell(lattice, v2_ev))):
         if table is not None:
             e += v * 0.5 * float(np.sum(occ * np.append(occ, 0)[table].sum(axis=1)))
     return e

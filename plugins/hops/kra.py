@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmc.plugins.hops.arrhenius import co_neighbours, environment_codes, pair_energy_ev
+from kmc.plugins.hops.arrhenius import co_neighbours, environment_codes, pair_energy_ev, second_shell
 from kmc.plugins.hops.tables import HopTables
 from kmc.units import K_B_EV
 
@@ -74,7 +74,7 @@ class KraHop:
 
     def shell2(self, lattice) -> np.ndarray | None:
         """(n_sites, z2) second-shell sites the law reads, or None when V₂ = 0."""
-        return lattice.shell(2) if self.nn2_pair_ev != 0.0 else None
+        return second_shell(lattice, self.nn2_pair_ev)
 
     def energy_ev(self, lattice, occ: np.ndarray) -> float:
         """Lattice-gas energy (eV) of an occupancy: V₁·(first-shell pairs) + V₂·(second-shell
