@@ -30,7 +30,7 @@ every event and whenever the rates change (NaN = to be drawn). A chunk that stop
 before that time keeps it, so stopping to record a frame never changes the trajectory; a caller
 that changes rates (voltage, boundary tables) sets it to NaN, which by memorylessness is exact.
 
-State lives in two named tuples: :data:`Static` (tables of the lattice and hop law, read only)
+State lives in two named tuples of :mod:`kmc.core.loop_state`: :data:`Static` (read-only tables of the lattice and hop law)
 and :data:`State` (what events change). Field refresh policy: :mod:`kmc.core.field`.
 
 Memory layout (what one event touches, for large films where every touch is a cache miss):
@@ -41,97 +41,25 @@ The event loop and everything it calls are compiled as :data:`kmc.core.jit.kerne
 numba's reference counting, so they allocate nothing.
 """
 
-from collections import namedtuple
-
 import numpy as np
-from numba import njit
 
 from kmc.core.field import F_VOLTAGE_V, fill_tilt_rows, full_field, update_gaps_of_layer
 from kmc.core.jit import kernel
-from kmc.core.records import R_CODE, R_LAYER, R_NVAC, R_OCC, site_rate
+from kmc.core.loop_state import (CNT_BULK, CNT_ELECTROLYTE, CNT_ENTRIES, CNT_EVENTS, CNT_EXITS,
+                                 CNT_FIELD_REFRESH, CNT_HOPS, CNT_TOP_OCC, CNT_WIN_LO, COUNTER_NAMES, N_CNT, N_SC,
+                                 PREFETCH_MIN_SITES, SC_K_ESC_HZ, SC_NEXT_T, SC_TIME_S, STOP_EVENTS, STOP_FROZEN,
+                                 STOP_TIME, STOP_WINDOW, State, Static)
+from kmc.core.records import R_CODE, R_LAYER, R_OCC, site_rate
 from kmc.core.rng import uniform, uniform_pos
-from kmc.core.sumtree import (_OFF, ARITY, leaf_base, leaf_get, leaf_put, node_mark, prefetch, tree_find, tree_set,
-                              tree_sum_parents, tree_total, update_marked)
+from kmc.core.site_updates import _flip, _flip2, _prefetch_around, _spread_to_sources, set_leaves
+from kmc.core.sumtree import leaf_base, leaf_get, leaf_put, prefetch, tree_find, tree_sum_parents, tree_total
+from kmc.core.surface import boundary_event, boundary_leaves, set_boundary_leaves
 
-# index of the mutable scalars in ``sc`` (float64) and counters in ``cnt`` (int64)
-SC_TIME_S, SC_NEXT_T, SC_K_ESC_HZ = range(3)
-N_SC = 3
-(CNT_EVENTS, CNT_ELECTROLYTE, CNT_HOPS, CNT_EXITS, CNT_ENTRIES, CNT_FIELD_REFRESH, CNT_BULK,
- CNT_TOP_OCC, CNT_WIN_LO) = range(9)
-N_CNT = 9
-#: names of the first counters, as ``IonSystem.counters()`` reports them
-COUNTER_NAMES = ("events", "n_surface_electrolyte", "hops", "exits", "entries", "field_refreshes", "escapes")
-# why a chunk returned
-STOP_TIME, STOP_EVENTS, STOP_WINDOW, STOP_FROZEN = range(4)
-#: films from this many sites on prefetch the lines an event will touch (smaller ones fit in cache)
-PREFETCH_MIN_SITES = 1 << 15
-
-
-#: read-only tables: neighbours (int32), direction ids of the hops and their class and vector (Å),
-#: layers, the hop law (``shell2`` (n, z2) int32, ``stride1`` = (z2+1)·n_static: the code step of
-#: one occupied hop neighbour; ``dest`` (n_codes,) destination factors, empty for most laws)
-Static = namedtuple("Static", ["nbr", "hop", "dir_cls", "dir_vec", "layer", "layer_ptr", "layer_sites",
-                               "env_static", "base", "dz_classes", "sites_per_layer", "top_sites", "n_static",
-                               "tol_count", "shell2", "stride1", "dest"])
-#: what events change (arrays, mutated in place)
-State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
-                             "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
-                             "top_pos", "bnd_out", "bnd_in", "buf", "seen"])
-
-
-@njit(cache=True, inline="always")
-def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, seen):
-    """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch,
-    overwritten), then their ancestors, each once (:func:`update_marked`). With destination factors
-    the list holds each site several times and a leaf costs z reads, so each is evaluated once
-    (``seen``: (n_sites,) uint8 scratch, all 0 between calls; empty without destination factors)."""
-    lb = leaf_base(tree)
-    kra = dest.shape[0] > 0
-    if kra:
-        for i in range(n):
-            s = buf[i]
-            if seen[s] == 0:
-                seen[s] = 1
-                leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
-    w = 0
-    for i in range(n):
-        s = buf[i]
-        if kra:
-            seen[s] = 0
-        else:
-            leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
-        p = (lb + s - 1) // ARITY
-        if node_mark(tree, p):
-            buf[w] = p  # w <= i: buf[i] is already read
-            w += 1
-    update_marked(tree, buf, w)
-
-
-@kernel
-def _set_around(st, x, m):
-    """set_leaves for the first m sites of the scratch buffer (tuple-taking form, for rare paths)."""
-    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest, x.seen)
-
-
-@kernel
-def set_boundary_leaves(n, n_top, tree, cnt, sc, bnd_out, bnd_in):
-    """Set the escape, exit and entry leaves (n, n+1, n+2) from n_el and the top layer's
-    occupancy. Returns False (leaves untouched) if n_el is outside the boundary tables' window."""
-    n_el = cnt[CNT_ELECTROLYTE]
-    i = n_el - cnt[CNT_WIN_LO]
-    if i < 0 or i >= bnd_out.shape[0]:
-        return False
-    n_occ = cnt[CNT_TOP_OCC]
-    tree_set(tree, n, sc[SC_K_ESC_HZ] * n_el)
-    tree_set(tree, n + 1, bnd_out[i] * n_occ)
-    tree_set(tree, n + 2, bnd_in[i] * (n_top - n_occ))
-    return True
-
-
-@kernel
-def boundary_leaves(st, x):
-    """:func:`set_boundary_leaves` of a run's (Static, State)."""
-    return set_boundary_leaves(st.nbr.shape[0], st.top_sites.shape[0], x.tree, x.cnt, x.sc, x.bnd_out, x.bnd_in)
+#: what the engine (kmc.model.ions) uses, from here and from the modules the loop is split into
+__all__ = ["CNT_BULK", "CNT_ELECTROLYTE", "CNT_ENTRIES", "CNT_EVENTS", "CNT_EXITS", "CNT_FIELD_REFRESH", "CNT_HOPS",
+           "CNT_TOP_OCC", "CNT_WIN_LO", "COUNTER_NAMES", "N_CNT", "N_SC", "SC_K_ESC_HZ", "SC_NEXT_T", "SC_TIME_S",
+           "STOP_EVENTS", "STOP_FROZEN", "STOP_TIME", "STOP_WINDOW", "State", "Static", "boundary_leaves",
+           "rebuild_rates", "refresh_field", "run_chunk", "set_boundary_leaves"]
 
 
 @kernel
@@ -156,126 +84,6 @@ def refresh_field(st, x):
     x.cnt[CNT_FIELD_REFRESH] += 1
     return rebuild_rates(st, x)
 
-
-@njit(cache=True, inline="always")
-def _flip(s, filled, nbr, hop, dir_cls, n_cls, stride1, top, rec, rec16, top_pos, top_perm, cnt, buf, m):
-    """Update the neighbours' records (code, vacant counts) and the top layer's list after site s
-    became occupied or vacant (its own occupancy is set by the caller). The occupied neighbours,
-    whose rates change (a vacant site's rate stays 0), are appended to ``buf`` from position m;
-    returns the new length. The second shell, if the hop law reads one, is :func:`_flip2`'s."""
-    d = 1 if filled else -1
-    dcode = d * stride1
-    for k in range(nbr.shape[1]):
-        u = nbr[s, k]
-        if u < 0:
-            continue
-        rec16[u, R_CODE] += dcode
-        rec[u, R_NVAC + n_cls - 1 - dir_cls[hop[s, k]]] -= d
-        if rec[u, R_OCC]:
-            buf[m] = u
-            m += 1
-    if rec16[s, R_LAYER] == top:  # keep occupied top sites first in top_perm
-        i = top_pos[s]
-        j = cnt[CNT_TOP_OCC] if filled else cnt[CNT_TOP_OCC] - 1
-        other = top_perm[j]
-        top_perm[j] = s
-        top_perm[i] = other
-        top_pos[s] = j
-        top_pos[other] = i
-        cnt[CNT_TOP_OCC] += d
-    return m
-
-
-@njit(cache=True, inline="always")
-def _flip2(s, filled, shell2, n_static, rec, rec16, buf, m):
-    """The second-shell part of :func:`_flip`: the codes of the sites of ``shell2[s]`` step by
-    ±n_static; the occupied ones are appended to ``buf`` from m. Returns the new length."""
-    d = n_static if filled else -n_static
-    for k in range(shell2.shape[1]):
-        u = shell2[s, k]
-        if u < 0:
-            continue
-        rec16[u, R_CODE] += d
-        if rec[u, R_OCC]:
-            buf[m] = u
-            m += 1
-    return m
-
-
-@njit(cache=True, inline="always")
-def _spread_to_sources(a, nbr, shell2, rec, buf, m):
-    """With destination factors: after site a flipped, the codes of its hop neighbours and of
-    ``shell2[a]`` changed; the occupied neighbours of those that are vacant hop into them, so
-    their rates changed too. Appends them to ``buf`` from m; returns the new length."""
-    for j in range(nbr.shape[1] + shell2.shape[1]):
-        u = nbr[a, j] if j < nbr.shape[1] else shell2[a, j - nbr.shape[1]]
-        if u < 0 or rec[u, R_OCC]:
-            continue
-        for k in range(nbr.shape[1]):
-            v = nbr[u, k]
-            if v >= 0 and rec[v, R_OCC]:
-                buf[m] = v
-                m += 1
-    return m
-
-
-@njit(cache=True, inline="always")
-def _prefetch_around(a, nbr, rec, tree, lb):
-    """Prefetch the records, leaves, parents and grandparents of a's neighbours (the lines an
-    event at a will update), so that their cache misses overlap."""
-    w = rec.shape[1]
-    for k in range(nbr.shape[1]):
-        u = nbr[a, k]
-        if u >= 0:
-            prefetch(rec, u * w)
-            prefetch(tree, _OFF + lb + u)
-            p1 = (lb + u - 1) // ARITY  # parent and grandparent: recomputed after the update
-            prefetch(tree, _OFF + p1)
-            prefetch(tree, _OFF + (p1 - 1) // ARITY)
-
-
-@kernel
-def _boundary_event(st, x, leaf):
-    """Escape (leaf n), exit (n+1) or entry (n+2). Returns False if n_el left the table window."""
-    n = st.nbr.shape[0]
-    cnt, rec, el = x.cnt, x.rec, x.electrolyte
-    if leaf == n:  # a near-surface electrolyte ion escapes into the bulk electrolyte
-        n_near = cnt[CNT_ELECTROLYTE]
-        i = min(int(uniform(x.rng) * n_near), n_near - 1)
-        ion = el[i]
-        el[i] = el[n_near - 1]
-        cnt[CNT_ELECTROLYTE] = n_near - 1
-        el[el.shape[0] - 1 - cnt[CNT_BULK]] = ion
-        cnt[CNT_BULK] += 1
-        return boundary_leaves(st, x)
-    n_occ = cnt[CNT_TOP_OCC]
-    top = x.layer_n.shape[0] - 1
-    n_cls = x.tilt.shape[1]
-    filled = leaf != n + 1
-    if not filled:  # exit of an ion from an occupied top site, chosen uniformly
-        s = np.int64(x.top_perm[min(int(uniform(x.rng) * n_occ), n_occ - 1)])
-        rec[s, R_OCC] = 0
-        el[cnt[CNT_ELECTROLYTE]] = x.ion_at[s]
-        cnt[CNT_ELECTROLYTE] += 1
-        x.ion_at[s] = -1
-        cnt[CNT_EXITS] += 1
-    else:  # entry into a vacant top site, chosen uniformly (last out, first back)
-        n_vac = st.top_sites.shape[0] - n_occ
-        s = np.int64(x.top_perm[n_occ + min(int(uniform(x.rng) * n_vac), n_vac - 1)])
-        cnt[CNT_ELECTROLYTE] -= 1
-        x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
-        rec[s, R_OCC] = 1
-        cnt[CNT_ENTRIES] += 1
-    x.buf[0] = s
-    m = _flip(s, filled, st.nbr, st.hop, st.dir_cls, n_cls, st.stride1, top, rec, x.rec16, x.top_pos, x.top_perm,
-              cnt, x.buf, 1)
-    if st.shell2.shape[1]:
-        m = _flip2(s, filled, st.shell2, st.n_static, rec, x.rec16, x.buf, m)
-    if st.dest.shape[0]:
-        m = _spread_to_sources(s, st.nbr, st.shell2, rec, x.buf, m)
-    x.layer_n[st.layer[s]] += 1 if filled else -1
-    _set_around(st, x, m)
-    return boundary_leaves(st, x)
 
 
 @kernel
@@ -339,7 +147,7 @@ def run_chunk(st, x, t_stop, max_events):
         cnt[CNT_EVENTS] += 1
         if s >= n:
             top_before = cnt[CNT_TOP_OCC]
-            ok = _boundary_event(st, x, s)
+            ok = boundary_event(st, x, s)
             if top_before != cnt[CNT_TOP_OCC] and field_par[F_VOLTAGE_V] != 0.0:
                 if _after_layer_change(top, top, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap,
                                        fstate, tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16,
@@ -399,3 +207,4 @@ def run_chunk(st, x, t_stop, max_events):
                 set_boundary_leaves(n, n_top, tree, cnt, sc, x.bnd_out, x.bnd_in)
     sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
     return STOP_EVENTS
+

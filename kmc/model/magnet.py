@@ -18,6 +18,7 @@ See docs/magnetism.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -263,14 +264,17 @@ class Magnet:
 
     # --- observables --------------------------------------------------------------------------
     def projection(self) -> np.ndarray:
-        """s_i·e of every site (0 on paramagnetic sites)."""
+        """s_i·e of every site (0 on paramagnetic sites). Written out element by element, not as a
+        BLAS product, whose kernel (and so the last bit) depends on the CPU: same seed, same bits."""
         if self.model.vector:
-            return self.spins @ self.axis
+            s, e = self.spins, self.axis
+            return s[:, 0] * e[0] + s[:, 1] * e[1] + s[:, 2] * e[2]
         return self.spins.astype(np.float64)
 
     def magnetization_emu_cm3(self) -> float:
         """M along the field axis, emu/cm³ of initial nominal film volume."""
-        return float(np.dot(self.mu, self.projection())) * MU_B_EMU / self.volume_cm3
+        # math.fsum: the correctly rounded sum, the same on every machine (np.dot is a BLAS call)
+        return math.fsum(self.mu * self.projection()) * MU_B_EMU / self.volume_cm3
 
     def saturation_emu_cm3(self) -> float:
         """M_S: every ferromagnetic moment aligned, emu/cm³ of initial nominal film volume."""

@@ -260,5 +260,5 @@ def test_event_loop_is_compiled_without_reference_counting(sc_periodic):
     fresh = njit(**options)(core.run_chunk.py_func)
     fresh.compile(core.run_chunk.signatures[0])
     asm = "".join(fresh.inspect_asm().values())
-    assert "run_chunk" in asm and "_boundary_event" in asm
+    assert "run_chunk" in asm and "boundary_event" in asm
     assert "NRT_incref" not in asm and "NRT_decref" not in asm
