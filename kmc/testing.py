@@ -18,6 +18,18 @@ def make_ions(lattice, *, barrier_ev=0.5, nn_bond_ev=0.0, co_shift_ev=0.0, tempe
     return IonSystem(lattice, tables, bnd, temperature_k, field or FieldModel(), seed, occupancy=occupancy)
 
 
+def gate_and_relax(ions: IonSystem, gate_s: float = 30.0, relax_s: float = 40.0, voltage_v: float = -25.0) -> dict:
+    """Gate at ``voltage_v`` (V) for ``gate_s``, then 0 V for ``relax_s`` (s): hops, exits and
+    entries. Asserts that N (film + electrolyte) is conserved; returns the counters."""
+    n0 = ions.n_film + ions.n_electrolyte
+    ions.set_voltage(voltage_v)
+    ions.advance(ions.time_s + gate_s)
+    ions.set_voltage(0.0)
+    ions.advance(ions.time_s + relax_s)
+    assert ions.n_film + ions.n_electrolyte == n0, "N not conserved"
+    return ions.counters()
+
+
 def single_vacancy(n_sites: int, site: int = 0) -> np.ndarray:
     """Occupancy with every site filled but one."""
     occ = np.ones(n_sites, dtype=np.int8)

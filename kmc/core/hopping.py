@@ -10,11 +10,13 @@ and three more leaves hold the boundary channels as totals (indices n, n+1, n+2,
     exit    k_out(n_el) · n_top_occupied        an ion of the top layer leaves the film
     entry   k_in(n_el)  · n_top_vacant          an electrolyte ion fills a vacant top site
 
-so a change of the boundary rates costs O(log N), not O(top layer). The boundary plug-in's rates
-as a function of the near-surface count n_el are read from tables ``bnd_out``/``bnd_in`` over a
+(coupled to the site energy, the numbers of top sites become sums of per-site weights,
+:mod:`kmc.core.surface`), so a change of the boundary rates costs O(log N), not O(top layer).
+The boundary plug-in's rates as a function of the near-surface count n_el are read from tables ``bnd_out``/``bnd_in`` over a
 window of n_el starting at ``cnt[CNT_WIN_LO]``; the loop returns to Python (STOP_WINDOW) only when
 n_el leaves the window. The occupied top sites are the first ``cnt[CNT_TOP_OCC]`` entries of the
-permutation ``top_perm`` (``top_pos`` is its inverse), so an exit or entry picks its site in O(1).
+permutation ``top_perm`` (``top_pos`` is its inverse), so an exit or entry picks its site in O(1)
+(O(top layer) when coupled).
 
 ``code_s = (nocc_s · (z2+1) + nocc2_s) · n_static + env_static_s`` indexes the hop plug-in's rate
 table (Hz; nocc2 counts occupied sites of an optional second shell, z2 = 0 for most laws);
@@ -53,13 +55,13 @@ from kmc.core.records import R_CODE, R_LAYER, R_OCC, site_rate
 from kmc.core.rng import uniform, uniform_pos
 from kmc.core.site_updates import _flip, _flip2, _prefetch_around, _spread_to_sources, set_leaves
 from kmc.core.sumtree import leaf_base, leaf_get, leaf_put, prefetch, tree_find, tree_sum_parents, tree_total
-from kmc.core.surface import boundary_event, boundary_leaves, set_boundary_leaves
+from kmc.core.surface import boundary_event, boundary_leaves, set_boundary_leaves, site_weights
 
 #: what the engine (kmc.model.ions) uses, from here and from the modules the loop is split into
 __all__ = ["CNT_BULK", "CNT_ELECTROLYTE", "CNT_ENTRIES", "CNT_EVENTS", "CNT_EXITS", "CNT_FIELD_REFRESH", "CNT_HOPS",
            "CNT_TOP_OCC", "CNT_WIN_LO", "COUNTER_NAMES", "N_CNT", "N_SC", "SC_K_ESC_HZ", "SC_NEXT_T", "SC_TIME_S",
            "STOP_EVENTS", "STOP_FROZEN", "STOP_TIME", "STOP_WINDOW", "State", "Static", "boundary_leaves",
-           "rebuild_rates", "refresh_field", "run_chunk", "set_boundary_leaves"]
+           "rebuild_rates", "refresh_field", "run_chunk", "set_boundary_leaves", "site_weights"]
 
 
 @kernel
@@ -115,6 +117,8 @@ def run_chunk(st, x, t_stop, max_events):
     stride1, n_static, shell2, dest = st.stride1, st.n_static, st.shell2, st.dest
     kra = dest.shape[0] > 0
     z2 = shell2.shape[1]
+    near_top = st.near_top
+    coupled = near_top.shape[0] > 0
     rec, rec16, ion_at, disp, tilt, tree = x.rec, x.rec16, x.ion_at, x.disp, x.tilt, x.tree
     sc, cnt, rng, buf, layer_n, top_pos, top_perm = x.sc, x.cnt, x.rng, x.buf, x.layer_n, x.top_pos, x.top_perm
     layer_ref, r_gap, fstate, field_par = x.layer_ref, x.r_gap, x.fstate, x.field_par
@@ -122,7 +126,6 @@ def run_chunk(st, x, t_stop, max_events):
     tol_count = st.tol_count
     n = rec.shape[0]
     n_cls = tilt.shape[1]
-    n_top = st.top_sites.shape[0]
     top = layer_n.shape[0] - 1
     lb = leaf_base(tree)
     big = n >= PREFETCH_MIN_SITES
@@ -195,6 +198,9 @@ def run_chunk(st, x, t_stop, max_events):
         set_leaves(buf, m, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, x.seen)  # before the layer logic, which reuses buf
         cnt[CNT_HOPS] += 1
         ell_t = rec16[t, R_LAYER]
+        # exit/entry totals change with the top layer's occupancy, and when coupled to the site
+        # energy, with the code of any top site
+        surface = (coupled and (near_top[s] or near_top[t])) or (ell_t != ell and (ell == top or ell_t == top))
         if ell_t != ell:
             layer_n[ell] -= 1
             layer_n[ell_t] += 1
@@ -203,8 +209,8 @@ def run_chunk(st, x, t_stop, max_events):
                     dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls, dest, x.seen):
                 refresh_field(st, x)  # every leaf rebuilt, the boundary leaves too
                 continue
-            if ell == top or ell_t == top:  # the top layer's occupancy changed: exit/entry totals
-                set_boundary_leaves(n, n_top, tree, cnt, sc, x.bnd_out, x.bnd_in)
+        if surface:
+            boundary_leaves(st, x)
     sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
     return STOP_EVENTS
 

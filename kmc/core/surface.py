@@ -1,38 +1,105 @@
 """The surface channels of the ion system: escape of near-surface electrolyte N into the bulk
 electrolyte, exit of an ion from the top layer, entry of an electrolyte ion into a vacant top site.
 Their totals are the sum-tree leaves n, n+1, n+2 (:func:`set_boundary_leaves`); an event of one
-of them is :func:`boundary_event`."""
+of them is :func:`boundary_event`.
+
+The boundary plug-in gives k_out, k_in (Hz per top site) as functions of the near-surface count.
+Uncoupled, every top site exits and enters at those rates. Coupled to the site energy (the
+plug-in's ``site_energy_coupling``), site s exits at k_out·w_out[code_s] and a vacant t is entered
+at k_in·w_in[code_t], with the hop law's own factors relative to an isolated site (code 0):
+
+    w_out = base[code] / base[0],      w_in = dest[code] / dest[0]  (1 without destination factors)
+
+so a hop law whose rates factorise as base[code_s]·dest[code_t] and satisfy detailed balance with a
+site energy e(code) (every law of this package) does so across the surface too: exit and entry
+of one ion change the film's energy by ∓e, and k_out(s)/k_in(s) carries exp(e/kT). The weights
+are held as integers (:func:`site_weights`), so their sums over the top layer are exact and do not
+depend on the order of the updates; the sums are recomputed (O(top layer)) after every event that
+can change the code of a top site (``near_top``)."""
+
+import math
 
 import numpy as np
 
 from kmc.core.jit import kernel
 from kmc.core.loop_state import (CNT_BULK, CNT_ELECTROLYTE, CNT_ENTRIES, CNT_EXITS, CNT_TOP_OCC, CNT_WIN_LO,
                                  SC_K_ESC_HZ)
-from kmc.core.records import R_OCC
+from kmc.core.records import R_CODE, R_OCC
 from kmc.core.rng import uniform
 from kmc.core.site_updates import _flip, _flip2, _set_around, _spread_to_sources
 from kmc.core.sumtree import tree_set
 
+#: the integer weights are scaled so that a whole top layer of the largest one stays below 2**62
+_WEIGHT_BITS = 62
+
+
+def site_weights(base, dest, n_top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(w_out, w_in, unit): the exit and entry weight of every environment code as int64, and the
+    value (float64, 2) of one unit of each; w = round(f / unit) for f = base/base[0] and
+    dest/dest[0] (all 1 without destination factors). Raises ValueError for a non-positive
+    or non-finite reference rate or factor."""
+    base = np.asarray(base, dtype=np.float64)
+    dest = np.ones_like(base) if dest is None or len(dest) == 0 else np.asarray(dest, dtype=np.float64)
+    out = []
+    for name, g in (("exit", base), ("entry", dest)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = g / g[0]
+        if not (g[0] > 0 and np.all(np.isfinite(f)) and np.all(f >= 0)):
+            raise ValueError(f"site-energy coupling: the {name} factors relative to code 0 must be finite and "
+                             f">= 0 (is the hop law's rate of an isolated site > 0?)")
+        k = _WEIGHT_BITS - math.ceil(math.log2(max(n_top, 1) * f.max()))
+        out.append((np.round(np.ldexp(f, k)).astype(np.int64), math.ldexp(1.0, -k)))
+    return out[0][0], out[1][0], np.array([out[0][1], out[1][1]])
+
 
 @kernel
-def set_boundary_leaves(n, n_top, tree, cnt, sc, bnd_out, bnd_in):
-    """Set the escape, exit and entry leaves (n, n+1, n+2) from n_el and the top layer's
-    occupancy. Returns False (leaves untouched) if n_el is outside the boundary tables' window."""
+def set_boundary_leaves(n, tree, cnt, sc, bnd_out, bnd_in, w_occ, w_vac):
+    """Set the escape, exit and entry leaves (n, n+1, n+2) from n_el and the weights of the
+    occupied and vacant top sites (their numbers when uncoupled). Returns False (leaves
+    untouched) if n_el is outside the boundary tables' window."""
     n_el = cnt[CNT_ELECTROLYTE]
     i = n_el - cnt[CNT_WIN_LO]
     if i < 0 or i >= bnd_out.shape[0]:
         return False
-    n_occ = cnt[CNT_TOP_OCC]
     tree_set(tree, n, sc[SC_K_ESC_HZ] * n_el)
-    tree_set(tree, n + 1, bnd_out[i] * n_occ)
-    tree_set(tree, n + 2, bnd_in[i] * (n_top - n_occ))
+    tree_set(tree, n + 1, bnd_out[i] * w_occ)
+    tree_set(tree, n + 2, bnd_in[i] * w_vac)
     return True
+
+
+@kernel
+def _weight_sum(perm, lo, hi, rec16, w):
+    """Σ w[code] over the sites perm[lo:hi] (int64, exact)."""
+    acc = 0
+    for i in range(lo, hi):
+        acc += w[rec16[perm[i], R_CODE]]
+    return acc
 
 
 @kernel
 def boundary_leaves(st, x):
     """:func:`set_boundary_leaves` of a run's (Static, State)."""
-    return set_boundary_leaves(st.nbr.shape[0], st.top_sites.shape[0], x.tree, x.cnt, x.sc, x.bnd_out, x.bnd_in)
+    n_occ = x.cnt[CNT_TOP_OCC]
+    n_top = st.top_sites.shape[0]
+    if st.top_w_out.shape[0]:
+        w_occ = _weight_sum(x.top_perm, 0, n_occ, x.rec16, st.top_w_out) * st.top_w_unit[0]
+        w_vac = _weight_sum(x.top_perm, n_occ, n_top, x.rec16, st.top_w_in) * st.top_w_unit[1]
+        return set_boundary_leaves(st.nbr.shape[0], x.tree, x.cnt, x.sc, x.bnd_out, x.bnd_in, w_occ, w_vac)
+    return set_boundary_leaves(st.nbr.shape[0], x.tree, x.cnt, x.sc, x.bnd_out, x.bnd_in, n_occ, n_top - n_occ)
+
+
+@kernel
+def _pick(perm, lo, hi, rec16, w, u):
+    """A site of perm[lo:hi], uniformly (w empty) or with probability w[code]/Σw; u in [0, 1)."""
+    if w.shape[0] == 0:
+        return np.int64(perm[lo + min(int(u * (hi - lo)), hi - lo - 1)])
+    total = _weight_sum(perm, lo, hi, rec16, w)
+    r = min(int(u * total), total - 1)
+    for i in range(lo, hi):
+        r -= w[rec16[perm[i], R_CODE]]
+        if r < 0:
+            return np.int64(perm[i])
+    return np.int64(perm[hi - 1])
 
 
 
@@ -54,16 +121,15 @@ def boundary_event(st, x, leaf):
     top = x.layer_n.shape[0] - 1
     n_cls = x.tilt.shape[1]
     filled = leaf != n + 1
-    if not filled:  # exit of an ion from an occupied top site, chosen uniformly
-        s = np.int64(x.top_perm[min(int(uniform(x.rng) * n_occ), n_occ - 1)])
+    if not filled:  # exit of an ion from an occupied top site (uniformly when uncoupled)
+        s = _pick(x.top_perm, 0, n_occ, x.rec16, st.top_w_out, uniform(x.rng))
         rec[s, R_OCC] = 0
         el[cnt[CNT_ELECTROLYTE]] = x.ion_at[s]
         cnt[CNT_ELECTROLYTE] += 1
         x.ion_at[s] = -1
         cnt[CNT_EXITS] += 1
-    else:  # entry into a vacant top site, chosen uniformly (last out, first back)
-        n_vac = st.top_sites.shape[0] - n_occ
-        s = np.int64(x.top_perm[n_occ + min(int(uniform(x.rng) * n_vac), n_vac - 1)])
+    else:  # entry into a vacant top site (uniformly when uncoupled)
+        s = _pick(x.top_perm, n_occ, st.top_sites.shape[0], x.rec16, st.top_w_in, uniform(x.rng))
         cnt[CNT_ELECTROLYTE] -= 1
         x.ion_at[s] = el[cnt[CNT_ELECTROLYTE]]
         rec[s, R_OCC] = 1

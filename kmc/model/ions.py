@@ -141,7 +141,8 @@ class IonSystem:
             dz_classes=lattice.dz_classes, sites_per_layer=self.sites_per_layer, top_sites=top_sites,
             n_static=int(tables.n_static), tol_count=max(1, int(field.layer_tolerance * lattice.sites_per_layer.min())),
             shell2=shell2, stride1=(z2 + 1) * int(tables.n_static),
-            dest=np.empty(0) if tables.dest_factor is None else np.ascontiguousarray(tables.dest_factor, dtype=np.float64))
+            dest=np.empty(0) if tables.dest_factor is None else np.ascontiguousarray(tables.dest_factor, dtype=np.float64),
+            **surface_coupling(lattice, tables, boundary, shell2))
         spread = 0 if tables.dest_factor is None else 2 * (z + z2) * z  # kmc.core.hopping._spread_to_sources
         self.buf = np.empty(max(2 * (z + z2) + 2 + spread, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
         self.seen = np.zeros(n if tables.dest_factor is not None else 0, dtype=np.uint8)
@@ -302,3 +303,17 @@ class IonSystem:
 
     def total_rate_hz(self) -> float:
         return float(tree_total(self.tree))
+
+
+def surface_coupling(lattice, tables: HopTables, boundary, shell2: np.ndarray) -> dict:
+    """The Static fields of the surface's coupling to the site energy (:mod:`kmc.core.surface`):
+    the hop law's exit/entry weights per code and the sites whose flip changes the code of a top
+    site, if the boundary plug-in asks for it (``site_energy_coupling``); empty arrays otherwise."""
+    if not getattr(boundary, "site_energy_coupling", False):
+        return dict(top_w_out=np.empty(0, np.int64), top_w_in=np.empty(0, np.int64), top_w_unit=np.ones(2),
+                    near_top=np.empty(0, np.uint8))
+    is_top = np.append(lattice.layer == lattice.n_layers - 1, False)  # index -1 (padding): not top
+    w_out, w_in, unit = core.site_weights(tables.base_rate_hz, tables.dest_factor, int(is_top.sum()))
+    near = is_top[:-1] | is_top[lattice.hop_nbr].any(axis=1) | is_top[shell2].any(axis=1)
+    return dict(top_w_out=w_out, top_w_in=w_in, top_w_unit=unit, near_top=near.astype(np.uint8))
+

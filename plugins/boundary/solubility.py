@@ -65,6 +65,11 @@ class SolubilityLimited:
         Attempt frequency (Hz).
     charge_e : float
         Ion charge in e.
+    site_energy_coupling : bool
+        False (default): every top site exits and enters at k_out, k_in. True: at k_out·w_out and
+        k_in·w_in of the hop law's factors for the site's environment (``kmc.core.surface``), so
+        that exits and entries obey detailed balance with the hop law's site energy, as hops do;
+        E_b is then the barrier of an isolated N (no occupied neighbours, static environment 0).
     """
 
     name = "solubility"
@@ -74,7 +79,8 @@ class SolubilityLimited:
                  solubility_per_nm2: float = 541.0, edl_voltage_fraction: float = 0.01,
                  edl_thickness_nm: float = 0.5, release_distance_a: float = 2.12,
                  reversal_fraction: float = 0.5, reversal_time_s: float = 10.0,
-                 escape_time_s: float = 3561.0, nu0_hz: float = 1e13, charge_e: float = -3.0):
+                 escape_time_s: float = 3561.0, nu0_hz: float = 1e13, charge_e: float = -3.0,
+                 site_energy_coupling: bool = False):
         for key, val in (("solubility_per_nm2", solubility_per_nm2), ("edl_thickness_nm", edl_thickness_nm),
                          ("reversal_time_s", reversal_time_s), ("nu0_hz", nu0_hz)):
             if not val > 0:
@@ -85,6 +91,9 @@ class SolubilityLimited:
             raise ValueError(f"reversal_fraction must be >= 0, got {reversal_fraction}")
         if not escape_time_s >= 0:
             raise ValueError(f"escape_time_s must be >= 0 (0: no escape), got {escape_time_s}")
+        if not isinstance(site_energy_coupling, bool):
+            raise ValueError(f"site_energy_coupling must be true or false, got {site_energy_coupling!r}")
+        self.site_energy_coupling = site_energy_coupling
         self.escape_rate_hz = 0.0 if escape_time_s in (0, math.inf) else 1.0 / escape_time_s
         self.barrier_ev, self.solvation_ev = barrier_ev, solvation_ev
         self.solubility_per_nm2 = solubility_per_nm2
