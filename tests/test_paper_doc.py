@@ -91,14 +91,23 @@ def test_the_prose_of_the_mechanism_section_holds_in_the_result(result):
 
 
 def test_the_prose_on_the_shortfalls_holds_in_the_result(result):
-    """docs/paper.md says: Mid M's ΔM_S is about 30 % too large, Low and High M's within 25 %; the
-    model's Low M loses the largest share of M_S over the 3 min relaxation (the paper: lower states
-    relax slower); High M's gating slope falls from the first block to the second and then rises."""
+    """docs/paper.md says: ΔM_S within 25 % for every state, Mid M's about 20 % too large and Low and
+    High M's about 15 % too small, in every column; ΔM_R far too small but for Mid M after 1 h, of
+    the paper's size there; every ΔM_R and ratio off by more than 25 %; the model's Low M loses the
+    largest share of M_S over the 3 min relaxation (the paper: lower states relax slower); High M's
+    gating slope falls from the first block to the second and then rises."""
     runs = {(r["state"], r["relax"]): r for r in result["runs"]}
     paper = result["paper"]
-    for relax in ("3min", "field-on"):
+    for relax in ("3min", "1h", "field-on"):
         diff = {s: runs[(s, relax)]["table1"]["dMS"]["mean"] / paper[s]["dMS"] - 1 for s in ("low", "mid", "high")}
-        assert 0.25 < diff["mid"] < 0.35 and abs(diff["low"]) <= 0.25 and abs(diff["high"]) <= 0.25, relax
+        assert 0.15 < diff["mid"] < 0.25 and -0.2 < diff["low"] < -0.08 and -0.2 < diff["high"] < -0.08, relax
+    for (state, relax), r in runs.items():
+        if relax == "field-on":
+            continue
+        dmr = r["table1"]["dMR"]["mean"] / paper[state]["dMR"][relax]
+        assert (0.5 < dmr < 2.0) if (state, relax) == ("mid", "1h") else dmr < 0.35, (state, relax)
+        assert abs(dmr - 1) > 0.25, (state, relax)
+        assert abs(r["table1"]["ratio"]["mean"] / paper[state]["ratio"][relax] - 1) > 0.25, (state, relax)
     relax_pct = {s: mean_se([c["relax_pct"] for c in runs[(s, "3min")]["replicas"]["claims"] if c])[0]
                  for s in ("low", "mid", "high")}
     assert relax_pct["low"] < relax_pct["mid"] < relax_pct["high"] < 0
@@ -117,8 +126,9 @@ def test_the_prose_on_the_vsm_comparison_holds_in_the_result(result):
 
 def test_the_prose_on_mid_m_alignment_holds_in_the_result(result):
     """docs/paper.md says: after the zero-field cycles the alignment M/M_S is near zero through the
-    film whatever the relaxation; Mid M's final remanence after 1 h is not resolved from that after
-    3 min; a 1 h relaxation leaves less M_S in High M's bottom half at its end than 3 min."""
+    film whatever the relaxation; Mid M's final remanence after 1 h is not below that after 3 min
+    (no loss of alignment over the hour); a 1 h relaxation leaves less M_S in High M's bottom half
+    at its end than 3 min."""
     runs = {(r["state"], r["relax"]): r for r in result["runs"]}
     for state in ("low", "mid", "high"):
         for relax in ("3min", "1h"):
@@ -127,7 +137,7 @@ def test_the_prose_on_mid_m_alignment_holds_in_the_result(result):
             assert abs(m.sum()) < 0.1 * ms.sum(), (state, relax)
     mr = {relax: mean_se([c.get("mr_final") for c in runs[("mid", relax)]["replicas"]["claims"] if c])
           for relax in ("3min", "1h")}
-    assert abs(mr["1h"][0] - mr["3min"][0]) < 2 * math.hypot(mr["1h"][1], mr["3min"][1])
+    assert not mr["3min"][0] - mr["1h"][0] > 2 * math.hypot(mr["1h"][1], mr["3min"][1])
     ms = {relax: np.asarray(runs[("high", relax)]["profiles"]["ms_relax_end"], dtype=float) for relax in ("3min", "1h")}
     half = len(ms["1h"]) // 2
     assert ms["1h"][:half].sum() < ms["3min"][:half].sum()
@@ -328,6 +338,38 @@ def test_nn_sign_fit_and_prediction_blocks_and_prose_hold():
            for r, r2 in zip((r for r in block.splitlines() if "VSM" in r),
                             (r for r in block.splitlines() if "| ΔM_S | field-on" in r))]
     assert len(vsm) == 3 and max(vsm) < 0.25
+
+
+def test_nn_sign_wide_fit_prose_holds():
+    """docs/calibration.md on table1_nn_sign_wide_fit: all three ΔM_S within 25 % on the 6 × 6-cell
+    evaluation, Mid M above Low M; only E_0 determined, about 2 meV above table1_nn_sign_fit's; escape
+    time and solubility undetermined, the escape time on its lower bound; the narrow films' bias
+    positive for every state; the fit inside 3 core-hours. The defaults are its values."""
+    import tomllib
+
+    from kmc.plugins.boundary.solubility import SolubilityLimited
+    from kmc.plugins.hops.arrhenius import ArrheniusHop
+
+    data = json.loads((ROOT / "docs" / "data" / "table1_nn_sign_wide_fit_result.json").read_text())["result"]
+    cal = tomllib.loads((ROOT / "runs" / "calibrations" / "table1_nn_sign_wide_fit.toml").read_text())
+    old = json.loads((ROOT / "docs" / "data" / "table1_nn_sign_fit_result.json").read_text())["result"]
+    t = data["targets"]
+    rel = {k: v["model_mean"] / v["value"] - 1 for k, v in t.items()}
+    assert all(abs(r) < 0.25 for r in rel.values()), rel
+    assert t["dMS Mid M"]["model_mean"] > t["dMS Low M"]["model_mean"]
+    p = data["parameters"]
+    assert p["hops.barrier_ev"]["sigma"] < 0.01
+    shift = p["hops.barrier_ev"]["value"] - old["parameters"]["hops.barrier_ev"]["value"]
+    assert 0.001 < shift < 0.003
+    for k in ("boundary.escape_time_s", "boundary.solubility_per_nm2"):
+        assert p[k]["sigma"] > p[k]["value"], k
+    assert abs(p["boundary.escape_time_s"]["value"] / cal["parameters"]["boundary.escape_time_s"]["lower"] - 1) < 1e-6
+    assert all(v["bias"] > 2 * v["bias_se"] for v in data["surrogate"]["targets"].values())
+    assert data["surrogate"]["core_hours"] < 3.0
+    assert ArrheniusHop().barrier_ev == round(p["hops.barrier_ev"]["value"], 4)
+    bnd = SolubilityLimited()
+    assert bnd.solubility_per_nm2 == round(p["boundary.solubility_per_nm2"]["value"])
+    assert 1.0 / bnd.escape_rate_hz == round(p["boundary.escape_time_s"]["value"])
 
 
 def test_nn_magnitudes_block_and_prose_hold():

@@ -46,7 +46,7 @@ CLAIMS = (
           "over boundary.reversal_time_s = 10 s), set to give a visible reversal"),
     Claim(2, "ΔM_S of Low/Mid/High M (Table 1), each within 25 %",
           "fitted", "hops.barrier_ev, boundary.solubility_per_nm2 and boundary.escape_time_s were fitted to these "
-          "three numbers (runs/calibrations/table1_nn_sign_fit.toml)"),
+          "three numbers on the paper's 6 × 6-cell films (runs/calibrations/table1_nn_sign_wide_fit.toml)"),
     Claim(3, "High M, 3 min: M_R after zero-field cycling exceeds M_S at the end of field-on gating",
           "predicted", "spins at the real temperature, Néel–Brown reversal with literature K and f₀; no magnetic "
           "parameter was set or fitted with M_R in view"),

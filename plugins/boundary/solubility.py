@@ -21,11 +21,12 @@ Defaults: d = 0.5 nm and η = 0.01 give 5 MV/cm at −25 V ("several MV/cm" in a
 paper); δ = one N layer spacing of rocksalt (2.12 Å). E_b, G, r, τ are hand-set model parameters:
 they give minute-scale release at −25 V and a visible double-layer reversal at 0 V. s and τ_esc
 are fitted together with the hop barrier E_0 of ``hops.arrhenius``
-(``mikmc calibrate table1_nn_sign_fit``, docs/calibration.md): least squares against the three ΔM_S
-of the seed paper's Table 1, 3 min column, on 50 nm films 3 × 3 cells wide, s = 541 ± 440 ions/nm²
-and τ_esc = 3561 ± 18 000 s (χ² = 6.6 for 3 targets; the defaults are these values rounded). Only E_0
-is determined by that fit: s and τ_esc lie in a flat valley of it, so their defaults are one point of
-that valley, not measurements. s ≈ 20 % of the film's N (52.5 N/nm³ × 50 nm).
+(``mikmc calibrate table1_nn_sign_wide_fit``, docs/calibration.md): a Gaussian-process surrogate fit
+against the three ΔM_S of the seed paper's Table 1, 3 min column, on the paper protocols' 50 nm films
+6 × 6 cells wide, s = 1186 ± 34 000 ions/nm² and τ_esc = 1000 ± 8 100 s (χ² = 7.3 for 3 targets;
+the defaults are these values rounded). Only E_0 is determined by that fit: s and τ_esc lie in a flat
+valley of it (d ΔM_S / d ln p ≤ 4 emu/cm³; τ_esc ends on the lower bound of its box), so their
+defaults are one point of that valley, not measurements. s ≈ 45 % of the film's N (52.5 N/nm³ × 50 nm).
 """
 
 from __future__ import annotations
@@ -76,10 +77,10 @@ class SolubilityLimited:
     api_version = 1
 
     def __init__(self, barrier_ev: float = 0.95, solvation_ev: float = 0.10,
-                 solubility_per_nm2: float = 541.0, edl_voltage_fraction: float = 0.01,
+                 solubility_per_nm2: float = 1186.0, edl_voltage_fraction: float = 0.01,
                  edl_thickness_nm: float = 0.5, release_distance_a: float = 2.12,
                  reversal_fraction: float = 0.5, reversal_time_s: float = 10.0,
-                 escape_time_s: float = 3561.0, nu0_hz: float = 1e13, charge_e: float = -3.0,
+                 escape_time_s: float = 1000.0, nu0_hz: float = 1e13, charge_e: float = -3.0,
                  site_energy_coupling: bool = False):
         for key, val in (("solubility_per_nm2", solubility_per_nm2), ("edl_thickness_nm", edl_thickness_nm),
                          ("reversal_time_s", reversal_time_s), ("nu0_hz", nu0_hz)):

@@ -60,7 +60,7 @@ class KraHop:
     #: rates obey detailed balance for :meth:`energy_ev` (checked by kmc.testing.check_hop_plugin)
     detailed_balance = True
 
-    def __init__(self, kra_barrier_ev: float = 0.9442, nn_pair_ev: float = 0.012, nn2_pair_ev: float = -0.006,
+    def __init__(self, kra_barrier_ev: float = 0.9461, nn_pair_ev: float = 0.012, nn2_pair_ev: float = -0.006,
                  co_site_ev: float = 0.01, nu0_hz: float = 1e13, charge_e: float = -3.0):
         for key, value in (("kra_barrier_ev", kra_barrier_ev), ("nn_pair_ev", nn_pair_ev),
                            ("nn2_pair_ev", nn2_pair_ev), ("co_site_ev", co_site_ev)):
