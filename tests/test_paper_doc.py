@@ -558,3 +558,23 @@ def test_kra_width_check_prose_holds():
     narrow = next(r for r in paper_result_read("docs/data/kra_barrier_scan_result.json")["runs"]
                   if r["state"] == "high" and r["config"]["hops"]["kra_barrier_ev"] == 0.8)
     assert 0.4 < dmr["mean"] / narrow["table1"]["dMR"]["mean"] < 0.6
+
+
+def test_surface_coupling_probe_block_and_prose_hold():
+    """docs/calibration.md's block of the coupling probe is generated from its committed result, and
+    the prose holds: coupled, every ΔM_S is lower by less than 5 %; the depth reversal and High M's
+    ΔM_S the largest hold at both; no ratio reaches half the paper's."""
+    from functools import partial
+
+    from kmc.publish.calibration_doc import levers_markdown
+
+    result, block = _calibration_page_block("levers-surface-coupling", "docs/data/surface_coupling_probe_result.json",
+                                            partial(levers_markdown, ratios=True))
+    assert "Depth reversal at: coupled = no; coupled = yes." in block
+    assert "two standard errors) at: coupled = no; coupled = yes." in block
+    t1 = {(r["state"], r["config"]["boundary"]["site_energy_coupling"]): r["table1"] for r in result["runs"]}
+    for s in ("low", "mid", "high"):
+        off, on = t1[s, False], t1[s, True]
+        assert 0 < 1 - on["dMS"]["mean"] / off["dMS"]["mean"] < 0.05, s
+        assert on["ratio"]["mean"] < 0.5 * result["paper"][s]["ratio"]["3min"], s
+

@@ -106,7 +106,8 @@ LEVER_COLUMNS = {"hops.nn_bond_ev": ("N–N bond ε (eV)", "ε"),
                  "hops.kra_barrier_ev": ("E_KRA (eV)", "E_KRA"),
                  "hops.nn2_bond_ev": ("second-shell N–N bond ε₂ (eV)", "ε₂"),
                  "hops.barrier_ev": ("hop barrier E_0 (eV)", "E_0"),
-                 "lattice.cells_xy": ("film width (cells)", "width")}
+                 "lattice.cells_xy": ("film width (cells)", "width"),
+                 "boundary.site_energy_coupling": ("exits/entries coupled to the site energy", "coupled")}
 
 
 def config_value(config: dict, key: str):
@@ -117,6 +118,8 @@ def config_value(config: dict, key: str):
 
 
 def _fmt(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return " × ".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}"
 
 
@@ -132,8 +135,11 @@ def levers_markdown(result: dict, source: str, ratios: bool = False) -> str:
     for r in runs:
         thirds = np.mean([c["thirds"] for c in r["replicas"]["claims"] if c], axis=0)
         side = "bottom" if thirds[0] < thirds[2] else "top"
-        points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})[r["state"]] = (
-            r["table1"]["dMS"], side, r["table1"]["ratio"])
+        point = points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})
+        if r["state"] in point:
+            raise ValueError(f"{source}: two points of state {r['state']} differ in none of the lever columns "
+                             f"({', '.join(LEVER_COLUMNS)}): the campaign varies something the table has no column for")
+        point[r["state"]] = (r["table1"]["dMS"], side, r["table1"]["ratio"])
     rows = [f"From `{source}` ({', '.join(result.get('stores') or ['?'])}, "
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
             "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating.", "",
