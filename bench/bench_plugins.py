@@ -12,7 +12,9 @@ difference to arrhenius-shell1 is the cost of that bookkeeping. ``kra`` is the l
 follows the hop's energy change (defaults: the arrhenius defaults' energies), ``kra-v1=0.16`` it with a
 first-shell repulsion of 0.16 eV: each event also updates the ions next to every vacant site whose
 code changed (≈ 2(z+z2)·z more leaves), so the difference to ``arrhenius`` is the cost of the
-destination factors.
+destination factors. The last film repeats ``arrhenius`` and ``kra`` with the surface coupled to
+the site energy (``boundary.site_energy_coupling``): exits and entries weighted per top site,
+O(top layer) per event that touches the top layers' codes.
 
 Run:  pip install ./examples/plugins && python bench/bench_plugins.py [--quick]
 Figures are printed as a table; nothing is asserted (this is a benchmark, not a test).
@@ -74,10 +76,14 @@ def main():
             CubicTestLattice("fcc", (cells,) * 3, 4.24, periodic_z=True).build(0), Closed(), 0.0, 0.1),
         f"(Co,Fe)N film {10 if args.quick else 50} nm, gated at -25 V": lambda: (
             RocksaltFilm(thickness_nm=10 if args.quick else 50).build(1), SolubilityLimited(), -25.0, 0.0),
+        "the same, surface coupled to the site energy": lambda: (
+            RocksaltFilm(thickness_nm=10 if args.quick else 50).build(1),
+            SolubilityLimited(site_energy_coupling=True), -25.0, 0.0),
     }
+    coupled_hops = ["arrhenius", "kra"]
     print(f"{'film':45s} {'hop law':18s} {'sites':>8s} {'events/s':>10s} {'ns/event':>9s}")
     for label, make in films.items():
-        for name in hops:
+        for name in (coupled_hops if "coupled" in label else hops):
             lat, bnd, volts, vac = make()
             occ = (np.random.default_rng(0).random(lat.n_sites) >= vac).astype(np.int8)
             tables = makers[name]().build(lat, 300.0)
