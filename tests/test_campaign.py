@@ -115,6 +115,31 @@ def test_fingerprint_tracks_what_results_depend_on_only():
     assert cp.from_dict({"base": "quick", "replicas": 2, "seed": 5}).fingerprint() != a.fingerprint()
 
 
+def test_reduce_runs_every_point_on_the_similarity_scaled_film(tmp_path):
+    """[reduce]: each point's protocol is the unreduced one scaled by kmc.config.reduced; the
+    fingerprint of a campaign without it is unchanged; bad tables are refused by key; a run's
+    store records the reduced film."""
+    from kmc.config.reduced import scaled
+
+    a = cp.from_dict({"base": "quick", "replicas": 2, "points": [{"hops.barrier_ev": 0.9}]})
+    assert "reduce" not in a.canonical()
+    r = cp.from_dict({"base": "quick", "replicas": 2, "points": [{"hops.barrier_ev": 0.9}],
+                      "reduce": {"thickness_nm": 4, "cells_xy": [2, 2]}})
+    assert r.fingerprint() != a.fingerprint()
+    assert r.config(0).resolved() == scaled(a.config(0).resolved(), 4.0, [2, 2])
+    for bad, key in (({"thickness_nm": 0}, "reduce.thickness_nm"), ({"cells_xy": [2, 2]}, "reduce"),
+                     ({"thickness_nm": 4, "cells_xy": [2]}, "reduce.cells_xy")):
+        with pytest.raises(ConfigError) as exc:
+            cp.from_dict({"base": "quick", "reduce": bad})
+        assert exc.value.key == key
+    path = tiny_campaign(tmp_path, replicas=1, grid='"hops.barrier_ev" = [0.95]',
+                         extra='[reduce]\nthickness_nm = 2\n')
+    run_campaign(cp.load_campaign(path), tmp_path / "r.zarr")
+    cfg = json.loads(json.dumps(dict(zarr.open_group(str(tmp_path / "r.zarr/points/0/replicas/0"), mode="r").attrs)))
+    assert cfg["config"]["lattice"]["thickness_nm"] == 2.0
+    assert cfg["config"]["segments"][0]["duration"] == "5 s"  # 20 s x (2/4)^2
+
+
 # --- running, seeds, layout, summaries ----------------------------------------------------------
 
 @pytest.fixture(scope="module")

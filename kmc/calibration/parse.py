@@ -16,7 +16,7 @@ import numpy as np
 from kmc import config as cfg
 from kmc.calibration.quantities import AT, QUANTITIES
 from kmc.calibration.spec import Calibration, Parameter, SurrogateOptions, Target, level_calibration
-from kmc.campaigns.campaign import flatten
+from kmc.campaigns.campaign import check_reduce, flatten
 from kmc.config import ConfigError, check_keys, read_toml
 
 CALIBRATION_KEYS = ("title", "description", "base", "replicas", "seed", "set", "parameters", "targets",
@@ -26,7 +26,7 @@ PARAMETER_KEYS = ("start", "lower", "upper", "scale")
 TARGET_KEYS = ("name", "protocol", "quantity", "array", "segment", "at", "index", "value", "sigma")
 METHODS = ("least_squares", "nelder-mead", "surrogate", "sensitivity")
 OPTION_KEYS = ("initial_points", "batch_size", "max_core_hours", "kappa", "fidelity")
-LEVEL_KEYS = ("set", "replicas")
+LEVEL_KEYS = ("set", "replicas", "reduce")
 
 
 def _number(where, value, positive=False):
@@ -212,14 +212,16 @@ def parse_surrogate_options(data: dict, cal: Calibration) -> Calibration:
     kappa = _number("kappa", data.get("kappa", 1.0))
     if kappa < 0:
         raise ConfigError("kappa", kappa, "must be >= 0")
-    low_set = low_replicas = None
+    low_set = low_replicas = low_reduce = None
     fid = data.get("fidelity")
     if fid is not None:
         if not isinstance(fid, dict) or set(fid) != {"low"}:
-            raise ConfigError("fidelity", fid, "a table with one level: low = { set = {...}, replicas = n }")
+            raise ConfigError("fidelity", fid,
+                              "a table with one level: low = { set = {...}, reduce = {...}, replicas = n }")
         low = fid["low"]
         if not isinstance(low, dict):
-            raise ConfigError("fidelity.low", low, "a table { set = {dotted key = value}, replicas = n }")
+            raise ConfigError("fidelity.low", low,
+                              "a table { set = {dotted key = value}, reduce = { thickness_nm = L }, replicas = n }")
         check_keys("fidelity.low", low, LEVEL_KEYS)
         low_set = low.get("set", {})
         if not isinstance(low_set, dict):
@@ -230,9 +232,11 @@ def parse_surrogate_options(data: dict, cal: Calibration) -> Calibration:
             if k in fitted or k == "run.seed":
                 raise ConfigError(f"fidelity.low.set.{k}", low_set[k], "cannot be set (fitted, or run.seed)")
         low_replicas = _int("fidelity.low.replicas", low.get("replicas", cal.replicas), 1)
-        if not low_set and low_replicas == cal.replicas:
-            raise ConfigError("fidelity.low", low, "the same as the full level: give set and/or fewer replicas")
-    cal = dataclasses.replace(cal, surrogate=SurrogateOptions(n0, q, hours, kappa, low_set, low_replicas))
+        low_reduce = check_reduce("fidelity.low.reduce", low.get("reduce"))
+        if not low_set and low_reduce is None and low_replicas == cal.replicas:
+            raise ConfigError("fidelity.low", low, "the same as the full level: give set, reduce and/or fewer replicas")
+    cal = dataclasses.replace(cal, surrogate=SurrogateOptions(n0, q, hours, kappa, low_set, low_replicas,
+                                                              low_reduce))
     if fid is not None:  # the low level's protocols must load (after the full level's)
         start = np.array([p.start for p in cal.parameters])
         for base in cal.bases:

@@ -74,6 +74,7 @@ class SurrogateOptions:
     kappa: float = 1.0
     low_set: dict | None = None            # [fidelity.low] set; None: one level
     low_replicas: int | None = None        # default: the file's replicas
+    low_reduce: dict | None = None         # [fidelity.low] reduce: a similarity-reduced film
 
 
 @dataclass
@@ -91,6 +92,7 @@ class Calibration:
     title: str = ""
     source: str = "<dict>"
     surrogate: SurrogateOptions | None = None     # method = "surrogate"
+    reduce: dict | None = None                    # runs on a similarity-reduced film (campaign [reduce])
 
     def canonical(self) -> dict:
         return {"bases": {k: _sha256(tomllib.loads(p.read_text())) for k, p in self.bases.items()},
@@ -98,7 +100,7 @@ class Calibration:
                 "parameters": [dataclasses.asdict(p) for p in self.parameters],
                 "targets": [dataclasses.asdict(t) for t in self.targets], "method": self.method,
                 "diff_step": self.diff_step, "tolerance": self.tolerance,
-                **({"surrogate": dataclasses.asdict(self.surrogate)} if self.surrogate else {})}
+                **({"surrogate": _options(self.surrogate)} if self.surrogate else {})}
 
     def point(self, params: np.ndarray) -> dict:
         return {p.key: float(f"{v:.12g}") for p, v in zip(self.parameters, params)}
@@ -115,6 +117,7 @@ class Calibration:
         """The one-point campaign of one base protocol at a parameter vector."""
         return cp.from_dict({"base": str(self.bases[base]), "replicas": self.replicas, "seed": self.seed,
                              "set": dict(self.fixed), "points": [self.point(params)],
+                             **({"reduce": self.reduce} if self.reduce else {}),
                              "title": f"{self.title}: {base} at {self.point(params)}"}, source=self.source)
 
 
@@ -123,4 +126,13 @@ def level_calibration(cal: Calibration, level: str) -> Calibration:
     o = cal.surrogate
     if level == "high" or o is None or o.low_set is None:
         return cal
-    return dataclasses.replace(cal, fixed={**cal.fixed, **o.low_set}, replicas=o.low_replicas or cal.replicas)
+    return dataclasses.replace(cal, fixed={**cal.fixed, **o.low_set}, replicas=o.low_replicas or cal.replicas,
+                               reduce=o.low_reduce)
+
+
+def _options(o: SurrogateOptions) -> dict:
+    """The surrogate options as stored; an unset ``low_reduce`` is left out (older stores have none)."""
+    d = dataclasses.asdict(o)
+    if d["low_reduce"] is None:
+        del d["low_reduce"]
+    return d

@@ -13,6 +13,9 @@ A campaign file (format: docs/campaigns.md)::
     "hops.barrier_ev" = [0.55, 0.6]
     [[points]]                  # explicit points, after the grid's
     "hops.barrier_ev" = 0.7
+    [reduce]                    # optional: every point on a thinner film, times scaled by (L'/L)²
+    thickness_nm = 20           # (kmc.config.reduced; a cheap fidelity level for calibrations)
+    cells_xy = [4, 4]
 
 Replica r of point p runs ``Simulation(load(base, set | point), seed=seed, spawn_key=(p, r))``, so
 its random streams depend on (seed, p, r) only: the same results on any number of ranks, in any
@@ -30,8 +33,11 @@ from pathlib import Path
 
 from kmc import config as cfg
 from kmc.config import ConfigError, find_bundled, read_toml
+from kmc.config.reduced import scaled
 
-CAMPAIGN_KEYS = ("title", "description", "base", "replicas", "seed", "set", "grid", "points")
+CAMPAIGN_KEYS = ("title", "description", "base", "replicas", "seed", "set", "grid", "points", "reduce")
+#: keys of ``reduce``: every point on a thinner (and narrower) film, times scaled (kmc.config.reduced)
+REDUCE_KEYS = ("thickness_nm", "cells_xy")
 
 
 def _canonical_json(obj) -> str:
@@ -88,6 +94,9 @@ class Campaign:
     title: str = ""
     description: str = ""
     source: str = "<dict>"
+    #: {"thickness_nm": L, "cells_xy": [nx, ny] (optional)}: every point runs on a similarity-reduced
+    #: film (:func:`kmc.config.reduced.scaled`, applied after the overrides); None: as configured
+    reduce: dict | None = None
 
     @property
     def n_points(self) -> int:
@@ -100,12 +109,19 @@ class Campaign:
     def config(self, point: int) -> cfg.RunConfig:
         """The run config of a point (raises ConfigError for a bad parameter combination), from the
         base protocol as it was read with the campaign file."""
-        return cfg.from_dict(cfg.apply_overrides(self.base_data, self.overrides(point)), source=str(self.base_path))
+        run = cfg.from_dict(cfg.apply_overrides(self.base_data, self.overrides(point)), source=str(self.base_path))
+        if self.reduce is None:
+            return run
+        try:
+            return cfg.from_dict(scaled(run.resolved(), self.reduce["thickness_nm"], self.reduce.get("cells_xy")),
+                                 source=f"{self.base_path} (reduced: {self.reduce})")
+        except ValueError as exc:
+            raise ConfigError("reduce", self.reduce, str(exc)) from None
 
     def canonical(self) -> dict:
         """What the results depend on; stored with the results to detect a changed file."""
         return {"base_sha256": self.base_sha256, "seed": self.seed, "replicas": self.replicas,
-                "set": self.fixed, "points": self.points}
+                "set": self.fixed, "points": self.points, **({"reduce": self.reduce} if self.reduce else {})}
 
     def fingerprint(self) -> str:
         return _sha256(self.canonical())
@@ -114,6 +130,22 @@ class Campaign:
         return {"title": self.title, "description": self.description, "source": self.source,
                 "base": self.base, "base_source": str(self.base_path), **self.canonical(),
                 "fingerprint": self.fingerprint()}
+
+
+def check_reduce(where: str, value) -> dict | None:
+    """A ``reduce`` table checked: {"thickness_nm": > 0, "cells_xy": [nx, ny] >= 1 (optional)}."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or "thickness_nm" not in value or set(value) - set(REDUCE_KEYS):
+        raise ConfigError(where, value, "a table { thickness_nm = L (nm) [, cells_xy = [nx, ny]] }")
+    t = value["thickness_nm"]
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0:
+        raise ConfigError(f"{where}.thickness_nm", t, "must be a number > 0 (nm)")
+    cells = value.get("cells_xy")
+    if cells is not None and not (isinstance(cells, list) and len(cells) == 2
+                                  and all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in cells)):
+        raise ConfigError(f"{where}.cells_xy", cells, "must be two integers >= 1")
+    return {"thickness_nm": float(t), **({"cells_xy": list(cells)} if cells is not None else {})}
 
 
 def find_campaign(name_or_path) -> Path:
@@ -180,7 +212,7 @@ def from_dict(data: dict, source: str = "<dict>", root: Path | None = None) -> C
     camp = Campaign(base=base, base_path=base_path, base_sha256=_sha256(base_data), seed=seed,
                     replicas=replicas, points=points, fixed=fixed, base_data=base_data,
                     title=str(data.get("title", Path(source).stem)), description=str(data.get("description", "")),
-                    source=source)
+                    source=source, reduce=check_reduce("reduce", data.get("reduce")))
     for i, point in enumerate(points):  # every point's protocol must load: unknown keys, bad values
         try:
             camp.config(i)
