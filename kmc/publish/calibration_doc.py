@@ -148,7 +148,7 @@ def levers_markdown(result: dict, source: str, ratios: bool = False) -> str:
             + " | depth reversal (claim 5) | High M's ΔM_S the largest |"
             + "".join(f" {STATE_NAMES[s]} ΔM_R/ΔM_S (%) |" for s in STATES if ratios),
             "|" + "---|" * (len(keys) + len(STATES) * (2 if ratios else 1) + 2)]
-    reversal, largest = [], []
+    reversal, largest, scale = [], [], []
     for point, states in sorted(points.items()):
         if set(states) != set(STATES):
             continue
@@ -160,13 +160,24 @@ def levers_markdown(result: dict, source: str, ratios: bool = False) -> str:
             reversal.append(name)
         if top:
             largest.append(name)
+        scale.append(f"{name or 'the point'}: {100 * common_scale_error(ms, result['paper']):.0f} %")
         rows.append("| " + " | ".join(_fmt(v) for v in point) + " | "
                     + " | ".join(f"{mean_pm(ms[s]['mean'], ms[s]['se'])}, {states[s][1]}" for s in STATES)
                     + f" | {'yes' if rev else 'no'} | {'yes' if top else 'no'} |"
                     + "".join(f" {mean_pm(states[s][2]['mean'], states[s][2]['se'])} |" for s in STATES if ratios))
     rows += ["", f"Depth reversal at: {'; '.join(reversal) or 'no point'}. High M's ΔM_S above both others (by more than "
-             f"two standard errors) at: {'; '.join(largest) or 'no point'}."]
+             f"two standard errors) at: {'; '.join(largest) or 'no point'}. Largest deviation from Table 1's ΔM_S "
+             f"after the best common scale factor of the three (what parameters that move every state alike can "
+             f"reach): {'; '.join(scale)}."]
     return "\n".join(rows)
+
+
+def common_scale_error(dms: dict, paper: dict) -> float:
+    """min over f of max over states |f·ΔM_S(state)/paper − 1| (a fraction): how close to Table 1's
+    ΔM_S a parameter that scales every state's ΔM_S alike could bring them. With r = model/paper,
+    the best f = 2/(r_max + r_min) and the error (r_max − r_min)/(r_max + r_min)."""
+    r = [dms[s]["mean"] / paper[s]["dMS"] for s in STATES]
+    return (max(r) - min(r)) / (max(r) + min(r))
 
 
 def calibration_block(result: dict, source: str, order: dict) -> str:
