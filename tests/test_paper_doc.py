@@ -596,3 +596,44 @@ def test_surface_coupling_probe_block_and_prose_hold():
         assert 0 < 1 - on["dMS"]["mean"] / off["dMS"]["mean"] < 0.05, s
         assert on["ratio"]["mean"] < 0.5 * result["paper"][s]["ratio"]["3min"], s
 
+
+def test_kra_fit_and_prediction_blocks_and_prose_hold():
+    """docs/calibration.md on kra_fit: the blocks are generated from the committed results; the three
+    3 min ΔM_S within 25 % (Mid high, Low and High low); E_KRA ± < 0.015 eV, above the scan's
+    0.80-0.82 eV; escape time on its lower bound, escape and solubility undetermined; held out: no
+    depth reversal (High M's bottom third > 90 %), every ΔM_R < 35 % of the paper's except Mid M 1 h,
+    no ratio ordering, Mid M's 1 h ΔM_S > 25 % too high; fewer than 3 core-hours."""
+    import tomllib
+
+    from kmc.publish.calibration_doc import calibration_block
+    from kmc.publish.paper_doc import prediction_markdown
+
+    data = json.loads((ROOT / "docs" / "data" / "kra_fit_result.json").read_text())
+    text = (ROOT / "docs" / "calibration.md").read_text()
+    block = re.search(r"<!-- generated:calibration-kra_fit -->\n(.*?)\n<!-- /generated", text, re.S).group(1)
+    assert block == calibration_block(data["result"], "docs/data/kra_fit_result.json", data["order"])
+    fit = data["result"]
+    rel = {k: v["model_mean"] / v["value"] - 1 for k, v in fit["targets"].items()}
+    assert all(abs(r) < 0.25 for r in rel.values()) and rel["dMS Mid M"] > 0 > max(rel["dMS Low M"], rel["dMS High M"])
+    p = fit["parameters"]
+    assert p["hops.kra_barrier_ev"]["sigma"] < 0.015 and p["hops.kra_barrier_ev"]["value"] > 0.83
+    cal = tomllib.loads((ROOT / "runs" / "calibrations" / "kra_fit.toml").read_text())
+    assert abs(p["boundary.escape_time_s"]["value"] / cal["parameters"]["boundary.escape_time_s"]["lower"] - 1) < 1e-6
+    assert all(p[k]["sigma"] > p[k]["value"] for k in ("boundary.escape_time_s", "boundary.solubility_per_nm2"))
+    sens = np.abs(np.array(fit["sensitivity_dlnp"])[:, 1:])
+    assert sens.max() < 20  # emu/cm³ per e-fold: the boundary hardly moves any state
+    assert fit["surrogate"]["core_hours"] < 3.0
+    result, block = _calibration_page_block("predict-kra-fit", "docs/data/kra_fit_predict_result.json",
+                                            lambda r, rel: prediction_markdown(r, "kra_fit"))
+    runs = {(r["state"], r["relax"]): r for r in result["runs"]}
+    assert "5 (depth reversal: Low M depleted at the top, High M at the bottom): not shown" in block
+    for (state, relax), r in runs.items():
+        thirds = np.mean([c["thirds"] for c in r["replicas"]["claims"]], axis=0)
+        assert thirds[2] < thirds[0], (state, relax)
+        dmr = r["table1"]["dMR"]["mean"] / result["paper"][state]["dMR"][relax]
+        assert (state, relax) == ("mid", "1h") or dmr < 0.35, (state, relax)
+    assert np.mean([c["thirds"][0] for c in runs[("high", "3min")]["replicas"]["claims"]]) > 0.9
+    assert "Orderings of ΔM_R/ΔM_S (beyond 2 combined SE): High M above Low M at 3 min: no" in block
+    assert ": yes" not in block.split("Orderings of ΔM_R/ΔM_S")[1].split("\n")[0]
+    assert runs[("mid", "1h")]["table1"]["dMS"]["mean"] / result["paper"]["mid"]["dMS"] > 1.25
+
