@@ -20,9 +20,9 @@ BYTES_PER_SITE = 5e3
 #: resident memory of an interpreter with mikmc and its dependencies imported (bytes, measured)
 BASE_BYTES = 160e6
 #: KMC events per mobile site per simulated second on the bundled High M protocol under the default
-#: hop law (runs/paper/high_m_3min.toml: 10.11 M events, 16992 sites, 5100 s, seed 1; Nov 2026):
-#: an order of magnitude for gated CoFeN films, not a bound
-EVENTS_PER_SITE_S = 0.117
+#: hop law and its table1_nn_sign_wide_fit values (runs/paper/high_m_3min.toml: 9.37 M events, 16992
+#: sites, 5100 s, seed 42; Nov 2026): an order of magnitude for gated CoFeN films, not a bound
+EVENTS_PER_SITE_S = 0.108
 #: most events a run may be expected to take without --no-size-limit (≈ 10 core-days at 1e6 events/s)
 MAX_EVENTS = 1e12
 
