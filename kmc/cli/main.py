@@ -15,6 +15,7 @@ from kmc.cli.calibrate import calibrate  # noqa: E402
 from kmc.cli.campaign import campaign  # noqa: E402
 from kmc.cli.errors import Commands  # noqa: E402
 from kmc.cli.info import info, list_plugins, protocols  # noqa: E402
+from kmc.cli.network import network  # noqa: E402
 from kmc.cli.report import export, phases, report  # noqa: E402
 from kmc.cli.run import run  # noqa: E402
 
@@ -26,7 +27,7 @@ def main(debug):
     """mikmc: magneto-ionic kinetic Monte Carlo of N³⁻ ions in CoFeN films."""
 
 
-for _command in (run, info, list_plugins, protocols, campaign, phases, report, export, calibrate, barriers):
+for _command in (run, info, list_plugins, protocols, campaign, phases, report, export, network, calibrate, barriers):
     main.add_command(_command)
 
 

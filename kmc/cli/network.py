@@ -1,0 +1,113 @@
+"""``mikmc network``: the ferromagnetic network of each run's snapshots and the order it keeps.
+
+For every run of the stores (each replica of a campaign), the run is rebuilt from its recorded
+configuration and seed (the lattice and its Co/Fe arrangement are those of the run), the phases of
+chosen snapshots are recomputed from their stored N occupancy, and :mod:`kmc.model.ferro_network`
+measures the network (moment per phase, spanning share) and the order its spanning part keeps
+from an aligned start at zero field. The stored spins give the alignment the run itself had there.
+Writes one JSON record per run and snapshot; ``python -m kmc.publish.paper_doc --network FILE``
+turns it into the table of docs/paper.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kmc.cli.errors import fail
+
+
+def _snapshot_label(sim, time_s: float) -> str:
+    """Label of the segment a snapshot closes ('start' for t = 0)."""
+    ends = sim.segment_starts[1:]
+    for i, t_end in enumerate(ends):
+        if abs(t_end - time_s) < 1e-6 * max(t_end, 1.0):
+            return sim.config.segments[i].label or f"segment {i}"
+    return "start" if time_s == 0 else f"t = {time_s:.0f} s"
+
+
+def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_fingerprint: str | None = None) -> list[dict]:
+    """Records (dicts) of one run group: per snapshot, the network and its order at each temperature.
+    ``point_fingerprint``: that of the run's campaign point (all its replicas), as ``mikmc report`` gives it."""
+    import numpy as np
+
+    from kmc.engine.checkpoint import rebuild
+    from kmc.model.ferro_network import network_summary, order_retained, spanning_sites
+    from kmc.paper.report import identify_state
+    from kmc.paper.result import fingerprint
+    from kmc.storage.snapshots import read_snapshot
+
+    attrs = dict(group.attrs)
+    sim = rebuild(attrs, where)
+    if not sim.processes:
+        raise ValueError(f"{where}: the run has no magnetism (no phases/exchange plug-in)")
+    magnet = sim.processes[0]
+    state, relax = identify_state(attrs)
+    out = []
+    for k in snapshots:
+        snap = read_snapshot(group, k)
+        magnet.update_phases(snap["occupancy"])
+        if not np.array_equal(magnet.phase, snap["phase"]):
+            raise ValueError(f"snapshot {snap['index']}: the phases recomputed from its N occupancy differ from "
+                             "the stored ones (another phase plug-in or mikmc version?)")
+        magnet.spins[:] = snap["spin"] if magnet.model.vector else snap["spin"].astype(np.int8)
+        sites = spanning_sites(magnet)
+        mu = float(magnet.mu[sites].sum())
+        stored = float((magnet.spins[sites] @ magnet.axis if magnet.model.vector
+                        else magnet.spins[sites].astype(float)) @ magnet.mu[sites]) / mu if mu > 0 else None
+        rec = {"store": where, "fingerprint": fingerprint([group]), "point_fingerprint": point_fingerprint,
+               "state": state, "relax": relax,
+               "snapshot": snap["index"], "time_s": snap["time_s"], "label": _snapshot_label(sim, snap["time_s"]),
+               "temperature_run_k": sim.config.temperature_k, **network_summary(magnet),
+               "stored_alignment": stored, "order": []}
+        for t in temperatures or [sim.config.temperature_k]:
+            rec["order"].append(order_retained(magnet, t, sweeps, seed=int(snap["index"])))
+        out.append(rec)
+    return out
+
+
+@click.command()
+@click.argument("stores", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="JSON file to write.")
+@click.option("--snapshot", "snapshots", type=int, multiple=True, default=(2, -1), show_default=True,
+              help="Snapshot indices (negative: from the end); repeat the option for several.")
+@click.option("--temperature", "temperatures", type=click.FloatRange(min=0, min_open=True), multiple=True,
+              help="Temperature of the order test (K); repeat for several. Default: the run's.")
+@click.option("--point", "points", type=int, multiple=True,
+              help="Only these campaign points (repeat the option; default: every run).")
+@click.option("--sweeps", default="500,1000,2000,4000", show_default=True,
+              help="Cumulative Metropolis sweeps at which the order is measured (comma-separated).")
+def network(stores, output, snapshots, temperatures, points, sweeps):
+    """The ferromagnetic network of run STORES' snapshots and the order it keeps (kmc.model.ferro_network)."""
+    import zarr
+
+    from kmc.cli.output_path import is_mikmc_store
+    from kmc.io import run_groups
+    from kmc.paper.result import _clean, fingerprint
+
+    try:
+        counts = [float(s) for s in sweeps.split(",")]
+    except ValueError:
+        fail(f"--sweeps {sweeps!r}: give comma-separated numbers, e.g. 500,1000,2000")
+    records, point_prints = [], {}
+    for store in stores:
+        if not is_mikmc_store(store):
+            fail(f"{store}: not a mikmc store (no mikmc run or campaign metadata in {store}/zarr.json)")
+        groups = [r for r in run_groups(store) if not points or (r and int(r.split("/")[1]) in points)]
+        for i, run in enumerate(groups):
+            where = f"{store}{'/' + run if run else ''}"
+            group = zarr.open_group(str(store), mode="r", path=run or "")
+            point = run.rsplit("/replicas/", 1)[0] if run else ""
+            if point not in point_prints:
+                root = zarr.open_group(str(store), mode="r")
+                point_prints[point] = fingerprint([root[r] for r in run_groups(store)
+                                                   if r.rsplit("/replicas/", 1)[0] == point]) if run else None
+            try:
+                records += analyse_run(group, where, snapshots, list(temperatures), counts, point_prints[point])
+            except (KeyError, ValueError) as exc:
+                fail(f"{where}: {exc.args[0] if exc.args else exc}")
+            click.echo(f"[{i + 1}/{len(groups)}] {where}", err=True)
+    output.write_text(json.dumps(_clean({"records": records}), indent=1) + "\n")
+    click.echo(f"{output}: {len(records)} records")
