@@ -105,3 +105,13 @@ def test_cli_rebuilds_the_run_and_measures_its_snapshots(tmp_path):
     assert res.exit_code != 0 and "differ from the stored ones" in res.output
     res = CliRunner().invoke(main, ["network", str(out), "-o", str(tmp_path / "m.json"), "--sweeps", "20,10"])
     assert res.exit_code != 0 and "increasing" in res.output
+    res = CliRunner().invoke(main, ["network", str(out), "-o", str(tmp_path / "m.json"), "--sweeps", "10",
+                                    "--set", "hops.barrier_ev=1.0"])
+    assert res.exit_code != 0 and "only the magnetism" in res.output
+    para = ["--set", "phases.m2n_fe_mub=0", "--set", "phases.m2n_co_mub=0", "--set", "phases.m2n_curie_k=0"]
+    res = CliRunner().invoke(main, ["network", str(out), "-o", str(tmp_path / "p.json"), "--sweeps", "10",
+                                    "--snapshot", "-1", *para])
+    assert res.exit_code == 0, res.output
+    rec = json.loads((tmp_path / "p.json").read_text())["records"][0]
+    assert rec["moment_share"]["Co2N/Fe2N"] == 0.0 and rec["overrides"]["phases.m2n_curie_k"] == 0
+    assert rec["ms_emu_cm3"] <= recs[1]["ms_emu_cm3"] and rec["ferro_sites"] <= recs[1]["ferro_sites"]

@@ -675,3 +675,30 @@ def test_network_block_and_prose_hold():
     for r in final:
         if r["relax"] == "field-on":
             assert 0 < r["stored"][0] < r["order_last"][0]
+
+
+def test_network_with_m2n_paramagnetic_block_and_prose_hold():
+    """docs/paper.md: the same snapshots with the M₂N-like class paramagnetic (analysis only): its
+    block is generated from its JSON, the runs are the campaign's; M_S at the end of the cycles is
+    a quarter to a third of the default's (0.2-0.35), the network left spans the cell with about half
+    the moment and keeps at most a fifth of its order (0.25 allowed), none of it along the start axis
+    (|alignment| <= 0.1); at the end of the field-on relaxation M_S is at most 6 emu/cm³."""
+    from kmc.publish.network_doc import network_markdown, summarize
+
+    source = "docs/data/paper_network_m2n_paramagnetic.json"
+    data = json.loads((ROOT / source).read_text())
+    m = re.search(r"<!-- generated:network-m2n -->\n(.*?)\n<!-- /generated:network-m2n -->", DOC.read_text(), re.S)
+    assert m and m.group(1) == network_markdown(data, source), \
+        f"run python -m kmc.publish.network_doc {source} --block network-m2n"
+    assert {r["point_fingerprint"] for r in data["records"]} == {r["fingerprint"] for r in paper_result.read(RESULT)["runs"]}
+    assert all(r["overrides"] == {"phases.m2n_fe_mub": 0, "phases.m2n_co_mub": 0, "phases.m2n_curie_k": 0}
+               for r in data["records"])
+    default = {(r["state"], r["relax"], r["label"]): r
+               for r in summarize(json.loads((ROOT / "docs" / "data" / "paper_network.json").read_text()))}
+    final = [r for r in summarize(data) if r["label"] != "relax, field on"]
+    assert len(final) == 9
+    for r in final:
+        assert r["Co2N/Fe2N"][0] == 0.0
+        assert 0.2 <= r["ms"][0] / default[(r["state"], r["relax"], r["label"])]["ms"][0] <= 0.35
+        assert 0.35 < r["spanning"][0] < 0.6 and r["order_last"][0] <= 0.25 and abs(r["alignment_last"][0]) <= 0.1
+    assert all(r["ms"][0] <= 6 for r in summarize(data) if r["label"] == "relax, field on")

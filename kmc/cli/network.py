@@ -5,8 +5,9 @@ configuration and seed (the lattice and its Co/Fe arrangement are those of the r
 chosen snapshots are recomputed from their stored N occupancy, and :mod:`kmc.model.ferro_network`
 measures the network (moment per phase, spanning share) and the order its spanning part keeps
 from an aligned start at zero field. The stored spins give the alignment the run itself had there.
-Writes one JSON record per run and snapshot; ``python -m kmc.publish.paper_doc --network FILE``
-turns it into the table of docs/paper.md.
+``--set`` changes the magnetism for the analysis only (phase, exchange or magnet keys: e.g. a phase
+made paramagnetic); the N occupancy is always the store's. Writes one JSON record per run and
+snapshot; ``python -m kmc.publish.network_doc FILE`` turns it into the table of docs/paper.md.
 """
 
 from __future__ import annotations
@@ -28,9 +29,35 @@ def _snapshot_label(sim, time_s: float) -> str:
     return "start" if time_s == 0 else f"t = {time_s:.0f} s"
 
 
-def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_fingerprint: str | None = None) -> list[dict]:
+#: what ``--set`` may change: the magnetism only (the ions are what the store holds)
+MAGNETIC_SECTIONS = ("phases", "exchange", "magnet")
+
+
+def _rebuild_with(attrs: dict, where: str, overrides: dict):
+    """The run of a store's attributes with its magnetic config keys changed (``overrides``)."""
+    from kmc.config import ConfigError
+    from kmc.config.loader import apply_overrides, from_dict
+    from kmc.engine.simulation import Simulation
+
+    for key in overrides:
+        if key.split(".")[0] not in MAGNETIC_SECTIONS:
+            raise ValueError(f"--set {key}: only the magnetism can be changed ({', '.join(MAGNETIC_SECTIONS)}); "
+                             "the N occupancy is the store's")
+    data = apply_overrides(dict(attrs["config"]), overrides)
+    for seg, recorded in zip(data["segments"], attrs["segments"]):
+        seg["duration"] = recorded["duration_s"]
+    try:
+        conf = from_dict(data, source=str(attrs.get("source", where)))
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return Simulation(conf, seed=attrs["seed"], spawn_key=tuple(attrs.get("spawn_key", ())))
+
+
+def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_fingerprint: str | None = None,
+                overrides: dict | None = None) -> list[dict]:
     """Records (dicts) of one run group: per snapshot, the network and its order at each temperature.
-    ``point_fingerprint``: that of the run's campaign point (all its replicas), as ``mikmc report`` gives it."""
+    ``point_fingerprint``: that of the run's campaign point (all its replicas), as ``mikmc report`` gives it;
+    ``overrides``: magnetic config keys changed for the analysis (``--set``)."""
     import numpy as np
 
     from kmc.engine.checkpoint import rebuild
@@ -40,7 +67,7 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     from kmc.storage.snapshots import read_snapshot
 
     attrs = dict(group.attrs)
-    sim = rebuild(attrs, where)
+    sim = rebuild(attrs, where) if not overrides else _rebuild_with(attrs, where, overrides)
     if not sim.processes:
         raise ValueError(f"{where}: the run has no magnetism (no phases/exchange plug-in)")
     magnet = sim.processes[0]
@@ -58,7 +85,7 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
         stored = float((magnet.spins[sites] @ magnet.axis if magnet.model.vector
                         else magnet.spins[sites].astype(float)) @ magnet.mu[sites]) / mu if mu > 0 else None
         rec = {"store": where, "fingerprint": fingerprint([group]), "point_fingerprint": point_fingerprint,
-               "state": state, "relax": relax,
+               "overrides": overrides or {}, "state": state, "relax": relax,
                "snapshot": snap["index"], "time_s": snap["time_s"], "label": _snapshot_label(sim, snap["time_s"]),
                "temperature_run_k": sim.config.temperature_k, **network_summary(magnet),
                "stored_alignment": stored, "order": []}
@@ -77,9 +104,11 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
               help="Temperature of the order test (K); repeat for several. Default: the run's.")
 @click.option("--point", "points", type=int, multiple=True,
               help="Only these campaign points (repeat the option; default: every run).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Change a magnetic config key (phases., exchange., magnet.) for the analysis.")
 @click.option("--sweeps", default="500,1000,2000,4000", show_default=True,
               help="Cumulative Metropolis sweeps at which the order is measured (comma-separated).")
-def network(stores, output, snapshots, temperatures, points, sweeps):
+def network(stores, output, snapshots, temperatures, points, sets, sweeps):
     """The ferromagnetic network of run STORES' snapshots and the order it keeps (kmc.model.ferro_network)."""
     import zarr
 
@@ -87,6 +116,9 @@ def network(stores, output, snapshots, temperatures, points, sweeps):
     from kmc.io import run_groups
     from kmc.paper.result import _clean, fingerprint
 
+    from kmc.cli.run import _parse_set
+
+    overrides = _parse_set(sets)
     try:
         counts = [float(s) for s in sweeps.split(",")]
     except ValueError:
@@ -105,7 +137,8 @@ def network(stores, output, snapshots, temperatures, points, sweeps):
                 point_prints[point] = fingerprint([root[r] for r in run_groups(store)
                                                    if r.rsplit("/replicas/", 1)[0] == point]) if run else None
             try:
-                records += analyse_run(group, where, snapshots, list(temperatures), counts, point_prints[point])
+                records += analyse_run(group, where, snapshots, list(temperatures), counts, point_prints[point],
+                                       overrides)
             except (KeyError, ValueError) as exc:
                 fail(f"{where}: {exc.args[0] if exc.args else exc}")
             click.echo(f"[{i + 1}/{len(groups)}] {where}", err=True)

@@ -36,9 +36,11 @@ def spanning_sites(magnet) -> np.ndarray:
 def network_summary(magnet) -> dict:
     """Ferromagnetic sites and moment shares of the magnet's current phases.
 
-    Returns a dict: ``ferro_sites``, ``metal_sites``, ``moment_share`` (phase name -> share of
-    M_S, ferromagnetic phases only), ``clusters``, ``largest_share`` (of M_S, the largest cluster)
-    and ``spanning_share`` (of M_S, in clusters that span the cell); shares are 0 without moment."""
+    Returns a dict: ``ferro_sites`` (ferromagnetic sites with a moment), ``metal_sites``,
+    ``ms_emu_cm3`` (M_S, :meth:`Magnet.saturation_emu_cm3`), ``moment_share`` (phase name -> share
+    of M_S, ferromagnetic phases only), ``clusters`` (with a moment), ``largest_share`` (of M_S, the
+    largest cluster) and ``spanning_share`` (of M_S, in clusters that span the cell); shares are 0
+    without moment."""
     mu = magnet.mu
     total = float(mu.sum())
     names = magnet.tables.names
@@ -47,8 +49,10 @@ def network_summary(magnet) -> dict:
              for p in range(len(names)) if ferro[p]}
     sizes = [float(mu[magnet.members[magnet.ptr[c]:magnet.ptr[c + 1]]].sum()) for c in range(len(magnet.ptr) - 1)]
     span = float(mu[spanning_sites(magnet)].sum())
-    return {"ferro_sites": int(len(magnet.active)), "metal_sites": int(magnet.n_host), "moment_share": share,
-            "clusters": len(sizes), "largest_share": max(sizes, default=0.0) / total if total > 0 else 0.0,
+    return {"ferro_sites": int((mu[magnet.active] > 0).sum()), "metal_sites": int(magnet.n_host),
+            "ms_emu_cm3": magnet.saturation_emu_cm3(), "moment_share": share,
+            "clusters": sum(1 for m in sizes if m > 0),
+            "largest_share": max(sizes, default=0.0) / total if total > 0 else 0.0,
             "spanning_share": span / total if total > 0 else 0.0}
 
 

@@ -2,8 +2,9 @@
 
 Run:  mikmc network paper.zarr -o docs/data/paper_network.json
       python -m kmc.publish.network_doc docs/data/paper_network.json [--doc docs/paper.md]
+      python -m kmc.publish.network_doc docs/data/paper_network_m2n_paramagnetic.json --block network-m2n
 
-Replaces the block ``<!-- generated:network -->``; tests/test_paper_doc.py fails when the committed
+Replaces the block ``<!-- generated:network -->`` (or ``--block``); tests/test_paper_doc.py fails when the committed
 page and the committed JSON disagree. Records are grouped by paper state, relaxation and snapshot
 (the segment it closes); each number is the replica mean ± standard error.
 """
@@ -53,6 +54,7 @@ def summarize(data: dict) -> list[dict]:
         row = {"state": state, "relax": relax, "label": label, "replicas": len(recs),
                "time_s": recs[0]["time_s"],
                "ferro": mean_se([r["ferro_sites"] / r["metal_sites"] for r in recs]),
+               "ms": mean_se([r["ms_emu_cm3"] for r in recs]),
                "spanning": mean_se([r["spanning_share"] for r in recs]),
                "stored": mean_se([r["stored_alignment"] for r in recs]),
                "order_first": mean_se([o["order"][0] for o in orders if o]),
@@ -82,20 +84,25 @@ def network_markdown(data: dict, source: str) -> str:
         return f"From `{source}`: no record of a paper protocol."
     first, last = (int(x) for x in (rows[0]["sweeps"][0], rows[0]["sweeps"][-1]))
     t = rows[0]["temperature_k"]
+    changed = data["records"][0].get("overrides") or {}
     head = (f"From `{source}` ({len(data['records'])} snapshots of {len({r['store'] for r in data['records']})} runs; "
-            f"replica mean ± SE). Order test: every ferromagnetic spin along the field axis, zero field, "
+            + (f"magnetism changed for the analysis: {', '.join(f'`{k} = {v}`' for k, v in changed.items())}; "
+               if changed else "")
+            + f"replica mean ± SE). Order test: every ferromagnetic spin along the field axis, zero field, "
             f"Metropolis sweeps at {t:.0f} K with the run's exchange; |M|/M_S of the spanning network after "
             f"{first} and {last} sweeps, its projection on the axis after {last}, and |M|/M_S of the bottom and "
             f"top fifth of the film after {last}. *Run*: the alignment M·e/M_S of the spanning network in the "
             f"stored spins.\n\n")
-    cols = ["state", "snapshot", "ferromagnetic metal sites", "moment share M₂N / Fe₄N / CoFe", "spanning share",
+    cols = ["state", "snapshot", "M_S (emu/cm³)", "ferromagnetic metal sites", "moment share M₂N / Fe₄N / CoFe",
+            "spanning share",
             "run: alignment", f"order after {first}", f"order after {last}", f"alignment after {last}",
             "order bottom / top fifth"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         shares = " / ".join(_pm(r[p]) for p in SHARE_PHASES)
         lines.append("| " + " | ".join([
-            f"{STATE_NAMES[r['state']]}, {r['relax']}", f"end of {r['label']}", _pm(r["ferro"]), shares,
+            f"{STATE_NAMES[r['state']]}, {r['relax']}", f"end of {r['label']}", _pm(r["ms"], "{:.0f}"),
+            _pm(r["ferro"]), shares,
             _pm(r["spanning"]), _pm(r["stored"]), _pm(r["order_first"]), _pm(r["order_last"]),
             _pm(r["alignment_last"]), f"{_pm(r['bottom'])} / {_pm(r['top'])}"]) + " |")
     return head + "\n".join(lines)
@@ -105,10 +112,11 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("result", help="JSON written by mikmc network")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "paper.md"), help="page to regenerate")
+    ap.add_argument("--block", default="network", help="name of the block (<!-- generated:NAME -->)")
     args = ap.parse_args(argv)
     data = json.loads(Path(args.result).read_text())
-    names = replace_blocks(Path(args.doc), {"network": network_markdown(data, _relative(args.result))})
-    print(f"{args.doc}: regenerated {', '.join(names) or 'nothing (no generated:network block)'}")
+    names = replace_blocks(Path(args.doc), {args.block: network_markdown(data, _relative(args.result))})
+    print(f"{args.doc}: regenerated {', '.join(names) or f'nothing (no generated:{args.block} block)'}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,13 @@ Moments per atom (μB), by phase and species (defaults):
   environment 1.6 μB (estimate: DFT values for Co₄N lie near 1.5–1.7 μB/Co).
 - Co2N/Fe2N: Fe 1.0, Co 0.5 μB, T_C 450 K: interpolations (no measurement for this phase). The moment of ε-Fe₃N₁₊ₓ falls from
   ≈ 2 μB/Fe (T_C ≈ 575 K) towards the weakly or non-magnetic ε/ζ-Fe₂N as N is added (Coey & Smith
-  1999); Co₂N is at most weakly magnetic.
+  1999); Co₂N is at most weakly magnetic. Measurements put this class's room-temperature order
+  lower than the default T_C: ζ-Fe₂N shows no magnetic order above about 10 K (reviewed in
+  arXiv:1706.05879) and room-temperature Mössbauer spectra of ε-Fe₂₊ₓN near Fe₂.₄N are fitted with
+  paramagnetic doublets (Inorg. Chem. 60, 2553 (2021)). With m2n_*_mub = 0 and m2n_curie_k = 0 the
+  class is paramagnetic; docs/paper.md ("What could hold a remanence") shows what that does to the
+  paper campaign's snapshots. It is not the default: the ion parameters were fitted to ΔM_S with
+  these moments.
 - (Co,Fe)N: paramagnetic at room temperature, no moment in the model.
 
 Anisotropy: each ferromagnetic phase has an effective uniaxial constant K (J/m³), the energy
