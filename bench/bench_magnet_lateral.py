@@ -52,7 +52,7 @@ def run(protocol: str, cells: int, seed: int, overrides: tuple[str, ...] = ()) -
     perf = attrs["performance"]
     return {"protocol": protocol, "cells": cells, "seed": seed, "overrides": list(overrides), "width_nm": math.sqrt(attrs["film"]["area_nm2"]),
             "ms_gate": float(ms[ends[0]]), "alignment_relax": float(m[ends[1]] / ms[ends[1]]) if ms[ends[1]] else math.nan,
-            "mr_final": claims.get("mr_final", math.nan), "ms_final": float(ms[-1]),
+            "mr_final": claims.get("mr_final", math.nan), "m_final": float(m[-1]), "ms_final": float(ms[-1]),
             "dMS": t1["dMS"], "dMR": t1["dMR"], "ratio_pct": t1["ratio"],
             "events": perf["events"], "wall_s": wall, "ion_s": perf.get("ion_wall_time_s", math.nan),
             "spin_s": perf.get("process_wall_time_s", math.nan)}
