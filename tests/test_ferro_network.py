@@ -115,3 +115,21 @@ def test_cli_rebuilds_the_run_and_measures_its_snapshots(tmp_path):
     rec = json.loads((tmp_path / "p.json").read_text())["records"][0]
     assert rec["moment_share"]["Co2N/Fe2N"] == 0.0 and rec["overrides"]["phases.m2n_curie_k"] == 0
     assert rec["ms_emu_cm3"] <= recs[1]["ms_emu_cm3"] and rec["ferro_sites"] <= recs[1]["ferro_sites"]
+
+
+def test_cli_refuses_a_run_without_snapshots(tmp_path):
+    """A run written with snapshots off has nothing to analyse: a one-line error, no JSON."""
+    import zarr
+    from click.testing import CliRunner
+
+    from kmc.cli import main
+    from kmc.config import load
+    from kmc.engine.simulation import Simulation
+
+    out = tmp_path / "s.zarr"
+    sets = {"lattice.thickness_nm": 4.0, "lattice.cells_xy": [3, 3], "segments.0.duration": "20 s",
+            "segments.1.duration": "10 s", "run.snapshot_interval": "off"}
+    sim = Simulation(load("quick", sets), seed=2)
+    sim.run(sim.open_store(zarr.open_group(str(out), mode="w")))
+    res = CliRunner().invoke(main, ["network", str(out), "-o", str(tmp_path / "n.json"), "--sweeps", "10"])
+    assert res.exit_code != 0 and "no snapshot" in res.output and not (tmp_path / "n.json").exists()

@@ -67,6 +67,8 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     from kmc.storage.snapshots import read_snapshot
 
     attrs = dict(group.attrs)
+    if "snapshots" not in group or not int(group["snapshots"].attrs.get("taken", 0)):
+        raise ValueError("the run has no snapshot to analyse (written with run.snapshot_interval = \"off\"?)")
     sim = rebuild(attrs, where) if not overrides else _rebuild_with(attrs, where, overrides)
     if not sim.processes:
         raise ValueError(f"{where}: the run has no magnetism (no phases/exchange plug-in)")
