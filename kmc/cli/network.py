@@ -101,7 +101,8 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
 @click.argument("stores", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="JSON file to write.")
 @click.option("--snapshot", "snapshots", type=int, multiple=True, default=(2, -1), show_default=True,
-              help="Snapshot indices (negative: from the end); repeat the option for several.")
+              help="Snapshot indices (negative: from the end); repeat the option for several. With the default "
+                   "snapshot interval, snapshot k closes segment k (2: the paper's field-on relaxation).")
 @click.option("--temperature", "temperatures", type=click.FloatRange(min=0, min_open=True), multiple=True,
               help="Temperature of the order test (K); repeat for several. Default: the run's.")
 @click.option("--point", "points", type=int, multiple=True,
