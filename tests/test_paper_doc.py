@@ -702,3 +702,33 @@ def test_network_with_m2n_paramagnetic_block_and_prose_hold():
         assert 0.2 <= r["ms"][0] / default[(r["state"], r["relax"], r["label"])]["ms"][0] <= 0.35
         assert 0.35 < r["spanning"][0] < 0.6 and r["order_last"][0] <= 0.25 and abs(r["alignment_last"][0]) <= 0.1
     assert all(r["ms"][0] <= 6 for r in summarize(data) if r["label"] == "relax, field on")
+
+
+def test_network_under_the_attractive_law_block_and_prose_hold():
+    """docs/paper.md: the attractive-bond law measured with mikmc network (network_attractive_law):
+    the block is generated from its JSON, whose runs are those of the committed report result; at
+    field-off Mid and High M hold a spanning Fe₄N/CoFe-rich network keeping most of its order and
+    aligned about a third by the runs, Low M a disordered M₂N-like one; at the end every network is
+    mostly CoFe-like, keeps most of its order and is aligned positively in the runs, least in Low M."""
+    from kmc.publish.network_doc import network_markdown, summarize
+
+    source = "docs/data/network_attractive_law.json"
+    data = json.loads((ROOT / source).read_text())
+    m = re.search(r"<!-- generated:network-attractive -->\n(.*?)\n<!-- /generated:network-attractive -->",
+                  DOC.read_text(), re.S)
+    assert m and m.group(1) == network_markdown(data, source), \
+        f"run python -m kmc.publish.network_doc {source} --block network-attractive"
+    report = json.loads((ROOT / "docs" / "data" / "network_attractive_law_result.json").read_text())
+    assert {r["point_fingerprint"] for r in data["records"]} == {r["fingerprint"] for r in report["runs"]}
+    assert all(r["config"]["hops"]["nn_bond_ev"] == 0.012 for r in report["runs"])
+    rows = {(r["state"], r["label"] == "relax, field on"): r for r in summarize(data)}
+    for state in ("mid", "high"):
+        r = rows[(state, True)]
+        assert r["Fe4N"][0] + r["CoFe"][0] > 0.6 and r["spanning"][0] > 0.8
+        assert r["order_last"][0] > 0.5 and 0.25 < r["stored"][0] < 0.45
+    low = rows[("low", True)]
+    assert low["Co2N/Fe2N"][0] > 0.5 and low["order_last"][0] < 0.2
+    ends = {s: rows[(s, False)] for s in ("low", "mid", "high")}
+    for r in ends.values():
+        assert r["CoFe"][0] > 0.5 and r["order_last"][0] > 0.8 and r["stored"][0] > 0
+    assert min(ends, key=lambda s: ends[s]["stored"][0]) == "low"
