@@ -33,26 +33,6 @@ def _snapshot_label(sim, time_s: float) -> str:
 MAGNETIC_SECTIONS = ("phases", "exchange", "magnet")
 
 
-def _rebuild_with(attrs: dict, where: str, overrides: dict):
-    """The run of a store's attributes with its magnetic config keys changed (``overrides``)."""
-    from kmc.config import ConfigError
-    from kmc.config.loader import apply_overrides, from_dict
-    from kmc.engine.simulation import Simulation
-
-    for key in overrides:
-        if key.split(".")[0] not in MAGNETIC_SECTIONS:
-            raise ValueError(f"--set {key}: only the magnetism can be changed ({', '.join(MAGNETIC_SECTIONS)}); "
-                             "the N occupancy is the store's")
-    data = apply_overrides(dict(attrs["config"]), overrides)
-    for seg, recorded in zip(data["segments"], attrs["segments"]):
-        seg["duration"] = recorded["duration_s"]
-    try:
-        conf = from_dict(data, source=str(attrs.get("source", where)))
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from None
-    return Simulation(conf, seed=attrs["seed"], spawn_key=tuple(attrs.get("spawn_key", ())))
-
-
 def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_fingerprint: str | None = None,
                 overrides: dict | None = None) -> list[dict]:
     """Records (dicts) of one run group: per snapshot, the network and its order at each temperature.
@@ -61,7 +41,7 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     import numpy as np
 
     from kmc.engine.checkpoint import rebuild
-    from kmc.model.ferro_network import network_summary, order_retained, spanning_sites
+    from kmc.model.ferro_network import network_summary, order_retained, spanning_alignment
     from kmc.paper.report import identify_state
     from kmc.paper.result import fingerprint
     from kmc.storage.snapshots import read_snapshot
@@ -69,7 +49,11 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     attrs = dict(group.attrs)
     if "snapshots" not in group or not int(group["snapshots"].attrs.get("taken", 0)):
         raise ValueError("the run has no snapshot to analyse (written with run.snapshot_interval = \"off\"?)")
-    sim = rebuild(attrs, where) if not overrides else _rebuild_with(attrs, where, overrides)
+    for key in overrides or {}:
+        if key.split(".")[0] not in MAGNETIC_SECTIONS:
+            raise ValueError(f"--set {key}: only the magnetism can be changed ({', '.join(MAGNETIC_SECTIONS)}); "
+                             "the N occupancy is the store's")
+    sim = rebuild(attrs, where, overrides)
     if not sim.processes:
         raise ValueError(f"{where}: the run has no magnetism (no phases/exchange plug-in)")
     magnet = sim.processes[0]
@@ -82,15 +66,11 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
             raise ValueError(f"snapshot {snap['index']}: the phases recomputed from its N occupancy differ from "
                              "the stored ones (another phase plug-in or mikmc version?)")
         magnet.spins[:] = snap["spin"] if magnet.model.vector else snap["spin"].astype(np.int8)
-        sites = spanning_sites(magnet)
-        mu = float(magnet.mu[sites].sum())
-        stored = float((magnet.spins[sites] @ magnet.axis if magnet.model.vector
-                        else magnet.spins[sites].astype(float)) @ magnet.mu[sites]) / mu if mu > 0 else None
         rec = {"store": where, "fingerprint": fingerprint([group]), "point_fingerprint": point_fingerprint,
                "overrides": overrides or {}, "state": state, "relax": relax,
                "snapshot": snap["index"], "time_s": snap["time_s"], "label": _snapshot_label(sim, snap["time_s"]),
                "temperature_run_k": sim.config.temperature_k, **network_summary(magnet),
-               "stored_alignment": stored, "order": []}
+               "stored_alignment": spanning_alignment(magnet), "order": []}
         for t in temperatures or [sim.config.temperature_k]:
             rec["order"].append(order_retained(magnet, t, sweeps, seed=int(snap["index"])))
         out.append(rec)
@@ -116,34 +96,35 @@ def network(stores, output, snapshots, temperatures, points, sets, sweeps):
     import zarr
 
     from kmc.cli.output_path import is_mikmc_store
+    from kmc.cli.run import _parse_set
     from kmc.io import run_groups
     from kmc.paper.result import _clean, fingerprint
-
-    from kmc.cli.run import _parse_set
 
     overrides = _parse_set(sets)
     try:
         counts = [float(s) for s in sweeps.split(",")]
     except ValueError:
         fail(f"--sweeps {sweeps!r}: give comma-separated numbers, e.g. 500,1000,2000")
-    records, point_prints = [], {}
+    records = []
     for store in stores:
         if not is_mikmc_store(store):
             fail(f"{store}: not a mikmc store (no mikmc run or campaign metadata in {store}/zarr.json)")
-        groups = [r for r in run_groups(store) if not points or (r and int(r.split("/")[1]) in points)]
+        root = zarr.open_group(str(store), mode="r")
+        by_point: dict[str, list[str]] = {}
+        for r in run_groups(store):  # "" for a single run, else points/<p>/replicas/<r>
+            by_point.setdefault(r.rsplit("/replicas/", 1)[0], []).append(r)
+        point_prints = {p: fingerprint([root[r] for r in rs]) if p else None for p, rs in by_point.items()}
+        groups = [r for rs in by_point.values() for r in rs if not points or (r and int(r.split("/")[1]) in points)]
         for i, run in enumerate(groups):
             where = f"{store}{'/' + run if run else ''}"
-            group = zarr.open_group(str(store), mode="r", path=run or "")
-            point = run.rsplit("/replicas/", 1)[0] if run else ""
-            if point not in point_prints:
-                root = zarr.open_group(str(store), mode="r")
-                point_prints[point] = fingerprint([root[r] for r in run_groups(store)
-                                                   if r.rsplit("/replicas/", 1)[0] == point]) if run else None
+            group = root[run] if run else root
+            point = run.rsplit("/replicas/", 1)[0]
             try:
                 records += analyse_run(group, where, snapshots, list(temperatures), counts, point_prints[point],
                                        overrides)
             except (KeyError, ValueError) as exc:
-                fail(f"{where}: {exc.args[0] if exc.args else exc}")
+                msg = str(exc.args[0] if exc.args else exc)
+                fail(msg if msg.startswith(f"{where}: ") else f"{where}: {msg}")
             click.echo(f"[{i + 1}/{len(groups)}] {where}", err=True)
     output.write_text(json.dumps(_clean({"records": records}), indent=1) + "\n")
     click.echo(f"{output}: {len(records)} records")

@@ -98,8 +98,12 @@ class Checkpointer:
         clear_checkpoint(self.store.group)
 
 
-def rebuild(attrs: dict, source_path: str = ""):
-    """A new Simulation from a run store's attributes (resolved config, seed, spawn key)."""
+def rebuild(attrs: dict, source_path: str = "", overrides: dict | None = None):
+    """A new Simulation from a run store's attributes (resolved config, seed, spawn key).
+
+    ``overrides`` (dotted config keys, as ``--set``) change the rebuilt run's config, e.g. for an
+    analysis of its snapshots under other magnetic parameters; the seed, spawn key, segments and
+    film must still be the recorded ones."""
     from kmc import config
     from kmc.engine.simulation import Simulation
 
@@ -107,12 +111,17 @@ def rebuild(attrs: dict, source_path: str = ""):
     for seg, recorded in zip(data["segments"], attrs["segments"]):
         seg["duration"] = recorded["duration_s"]  # exact: the resolved config rounds to 6 digits
     try:
+        if overrides:
+            data = config.apply_overrides(data, overrides)
         conf = config.from_dict(data, source=attrs.get("source", source_path))
     except config.ConfigError as exc:
-        raise ResumeError(f"{source_path}: the recorded config does not load any more ({exc})") from None
+        what = "the recorded config with the overrides does not load" if overrides else \
+            "the recorded config does not load any more"
+        raise ResumeError(f"{source_path}: {what} ({exc})") from None
     sim = Simulation(conf, seed=attrs["seed"], spawn_key=attrs.get("spawn_key", ()))
     prov = _jsonable(sim.provenance())
-    for key in ("config", "seed", "spawn_key", "segments", "film"):
+    for key in ("seed", "spawn_key", "segments", "film") if overrides else ("config", "seed", "spawn_key", "segments",
+                                                                             "film"):
         if prov[key] != attrs.get(key):
             raise ResumeError(f"{source_path}: the run rebuilt from the store differs from the recorded one "
                               f"in {key!r} (another mikmc or plug-in version?)")
