@@ -10,10 +10,15 @@ from kmc.plugins.hops.arrhenius import ArrheniusHop
 
 
 def make_ions(lattice, *, barrier_ev=0.5, nn_bond_ev=0.0, co_shift_ev=0.0, temperature_k=300.0,
-              occupancy=None, field=None, boundary=None, seed=1, nn2_bond_ev=0.0) -> IonSystem:
-    """An IonSystem with the Arrhenius hop law and (by default) a closed surface."""
+              occupancy=None, field=None, boundary=None, seed=1, nn2_bond_ev=0.0, metal_energy_ev=None) -> IonSystem:
+    """An IonSystem with the Arrhenius hop law and (by default) a closed surface; ``metal_energy_ev``:
+    a metal-centred energy table (HopTables.metal_energy_ev), eV."""
+    import dataclasses
+
     hop = ArrheniusHop(barrier_ev=barrier_ev, nn_bond_ev=nn_bond_ev, co_shift_ev=co_shift_ev, nn2_bond_ev=nn2_bond_ev)
     tables = hop.build(lattice, temperature_k)
+    if metal_energy_ev is not None:
+        tables = dataclasses.replace(tables, metal_energy_ev=np.asarray(metal_energy_ev, dtype=np.float64))
     bnd = (boundary or Closed()).build(lattice, temperature_k)
     return IonSystem(lattice, tables, bnd, temperature_k, field or FieldModel(), seed, occupancy=occupancy)
 
@@ -87,6 +92,16 @@ def _codes(lattice, tables, occ: np.ndarray) -> np.ndarray:
     return (_nocc(lattice, occ) * (tables.z2 + 1) + n2) * tables.n_static + tables.env_static
 
 
+def _metal_factor(lattice, tables, occ: np.ndarray, s: int, kt: float) -> float:
+    """exp(−Σ_{m ∋ s} [g(n_m − 1) − g(n_m)] / kT) of the occupied site s, written out from the
+    HopTables contract (``metal_energy_ev``)."""
+    g = tables.metal_energy_ev
+    n_m = np.append(occ.astype(np.int64), 0)[lattice.host_mobile_nbr].sum(axis=1)
+    metals = lattice.host_nbr[s][lattice.host_nbr[s] >= 0]
+    sp = lattice.host_species[metals]
+    return float(np.exp(-np.sum(g[sp, n_m[metals] - 1] - g[sp, n_m[metals]]) / kt))
+
+
 def _require(cond: bool, message: str) -> None:
     if not cond:
         raise AssertionError(message)
@@ -152,6 +167,9 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
         if tables.shell2 is not None:
             _require(np.array_equal(ions.nocc2, _nocc(lattice, ions.occ, tables.shell2)),
                      f"{where}: second-shell counts inconsistent after {done} events")
+        if tables.metal_energy_ev is not None:
+            n_m = np.append(ions.occ.astype(np.int64), 0)[lattice.host_mobile_nbr].sum(axis=1)
+            _require(np.array_equal(ions.metal_n, n_m), f"{where}: the metals' N counts inconsistent after {done} events")
 
 
 def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: int = 200) -> None:
@@ -168,6 +186,8 @@ def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: i
             after[s], after[d] = 0, 1
             code_after = _codes(lattice, tables, after)
             k_f, k_b = rates[code[s]], rates[code_after[d]]
+            if tables.metal_energy_ev is not None:  # the start-site factor of a metal-centred energy
+                k_f, k_b = k_f * _metal_factor(lattice, tables, occ, s, kt), k_b * _metal_factor(lattice, tables, after, d, kt)
             if dest is not None:  # a rate per (start code, destination code), both read before the hop
                 k_f, k_b = k_f * dest[code[d]], k_b * dest[code_after[s]]
             d_e = float(energy(lattice, after)) - e0

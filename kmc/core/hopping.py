@@ -51,9 +51,10 @@ from kmc.core.loop_state import (CNT_BULK, CNT_ELECTROLYTE, CNT_ENTRIES, CNT_EVE
                                  CNT_FIELD_REFRESH, CNT_HOPS, CNT_TOP_OCC, CNT_WIN_LO, COUNTER_NAMES, N_CNT, N_SC,
                                  PREFETCH_MIN_SITES, SC_K_ESC_HZ, SC_NEXT_T, SC_TIME_S, STOP_EVENTS, STOP_FROZEN,
                                  STOP_TIME, STOP_WINDOW, State, Static)
-from kmc.core.records import R_CODE, R_LAYER, R_OCC, site_rate
+from kmc.core.records import R_CODE, R_LAYER, R_OCC, site_rate, start_rate
 from kmc.core.rng import uniform, uniform_pos
-from kmc.core.site_updates import _flip, _flip2, _prefetch_around, _spread_to_sources, set_leaves
+from kmc.core.site_updates import (_flip, _flip2, _flip_metals, _prefetch_around, _spread_to_sources, metal_state,
+                                   set_leaves)
 from kmc.core.sumtree import leaf_base, leaf_get, leaf_put, prefetch, tree_find, tree_sum_parents, tree_total
 from kmc.core.surface import boundary_event, boundary_leaves, set_boundary_leaves, site_weights
 
@@ -70,8 +71,9 @@ def rebuild_rates(st, x):
     tree = x.tree  # element loops, not slices or np.arange: run_chunk allocates nothing (kernel)
     for i in range(tree.shape[0]):
         tree[i] = 0.0
+    metal = metal_state(st, x)
     for s in range(st.nbr.shape[0]):
-        leaf_put(tree, s, site_rate(s, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest))
+        leaf_put(tree, s, site_rate(s, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest, metal))
     tree_sum_parents(x.tree)
     return boundary_leaves(st, x)
 
@@ -91,7 +93,7 @@ def refresh_field(st, x):
 @kernel
 def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate,
                         tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls,
-                        dest, seen):
+                        dest, seen, metal):
     """Field refresh policy after an ion moved from layer ell to ell_t (its local part). Returns
     True if the total resistance drifted beyond tolerance: the caller then rebuilds every rate."""
     top = layer_n.shape[0] - 1
@@ -104,7 +106,7 @@ def _after_layer_change(ell, ell_t, layer_n, layer_ref, tol_count, sites_per_lay
             lo, hi = layer_ptr[max(m - 1, 0)], layer_ptr[min(m + 1, top) + 1]
             for i in range(hi - lo):
                 buf[i] = layer_sites[lo + i]
-            set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, seen)
+            set_leaves(buf, hi - lo, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, seen, metal)
     return False
 
 
@@ -117,6 +119,9 @@ def run_chunk(st, x, t_stop, max_events):
     stride1, n_static, shell2, dest = st.stride1, st.n_static, st.shell2, st.dest
     kra = dest.shape[0] > 0
     z2 = shell2.shape[1]
+    metal = metal_state(st, x)
+    metal_on = st.phi.shape[0] > 0
+    metal_of, metal_n, metal_shell = st.metal_of, x.metal_n, st.metal_shell
     near_top = st.near_top
     coupled = near_top.shape[0] > 0
     rec, rec16, ion_at, disp, tilt, tree = x.rec, x.rec16, x.ion_at, x.disp, x.tilt, x.tree
@@ -154,7 +159,7 @@ def run_chunk(st, x, t_stop, max_events):
             if top_before != cnt[CNT_TOP_OCC] and field_par[F_VOLTAGE_V] != 0.0:
                 if _after_layer_change(top, top, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap,
                                        fstate, tilt, dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16,
-                                       base, nbr, hop, dir_cls, dest, x.seen):
+                                       base, nbr, hop, dir_cls, dest, x.seen, metal):
                     refresh_field(st, x)
             if not ok:
                 sc[SC_TIME_S], sc[SC_NEXT_T] = t_now, t_next
@@ -167,7 +172,7 @@ def run_chunk(st, x, t_stop, max_events):
             prefetch(disp, 3 * ion)
             _prefetch_around(s, nbr, rec, tree, lb)
         ell = rec16[s, R_LAYER]
-        u = uniform(rng) * leaf_get(tree, s) / base[rec16[s, R_CODE]]
+        u = uniform(rng) * leaf_get(tree, s) / start_rate(s, rec16, base, metal)
         k_pick = -1
         for k in range(nbr.shape[1]):
             t = nbr[s, k]
@@ -182,12 +187,16 @@ def run_chunk(st, x, t_stop, max_events):
         h = hop[s, k_pick]
         rec[s, R_OCC] = 0
         rec[t, R_OCC] = 1
+        m = 1
+        if metal_on:  # a metal-centred energy: the metals' N counts and the factors of the sites sharing them
+            m = _flip_metals(s, False, metal_of, metal_n, metal_shell, rec, buf, m)
+            m = _flip_metals(t, True, metal_of, metal_n, metal_shell, rec, buf, m)
         ion_at[t] = ion
         ion_at[s] = -1
         for d in range(3):
             disp[ion, d] += dir_vec[h, d]
         buf[0] = s  # s (now vacant, rate 0) and the occupied neighbours of s and t: every changed leaf
-        m = _flip(s, False, nbr, hop, dir_cls, n_cls, stride1, top, rec, rec16, top_pos, top_perm, cnt, buf, 1)
+        m = _flip(s, False, nbr, hop, dir_cls, n_cls, stride1, top, rec, rec16, top_pos, top_perm, cnt, buf, m)
         m = _flip(t, True, nbr, hop, dir_cls, n_cls, stride1, top, rec, rec16, top_pos, top_perm, cnt, buf, m)
         if z2:  # a hop law with a second shell (loop-invariant branch)
             m = _flip2(s, False, shell2, n_static, rec, rec16, buf, m)
@@ -195,7 +204,7 @@ def run_chunk(st, x, t_stop, max_events):
         if kra:  # destination factors: the sources around every vacant site whose code changed
             m = _spread_to_sources(s, nbr, shell2, rec, buf, m)
             m = _spread_to_sources(t, nbr, shell2, rec, buf, m)
-        set_leaves(buf, m, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, x.seen)  # before the layer logic, which reuses buf
+        set_leaves(buf, m, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, x.seen, metal)  # before the layer logic, which reuses buf
         cnt[CNT_HOPS] += 1
         ell_t = rec16[t, R_LAYER]
         # exit/entry totals change with the top layer's occupancy, and when coupled to the site
@@ -206,7 +215,8 @@ def run_chunk(st, x, t_stop, max_events):
             layer_n[ell_t] += 1
             if field_par[F_VOLTAGE_V] != 0.0 and _after_layer_change(
                     ell, ell_t, layer_n, layer_ref, tol_count, sites_per_layer, field_par, r_gap, fstate, tilt,
-                    dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls, dest, x.seen):
+                    dz_classes, layer_ptr, layer_sites, buf, tree, rec, rec16, base, nbr, hop, dir_cls, dest, x.seen,
+                    metal):
                 refresh_field(st, x)  # every leaf rebuilt, the boundary leaves too
                 continue
         if surface:

@@ -24,12 +24,14 @@ PREFETCH_MIN_SITES = 1 << 15
 #: one occupied hop neighbour; ``dest`` (n_codes,) destination factors, empty for most laws); the
 #: surface's coupling to the site energy (:mod:`kmc.core.surface`): ``top_w_out``/``top_w_in``
 #: (n_codes,) int64 weights, ``top_w_unit`` (2,) their units, ``near_top`` (n,) uint8 = 1 where a
-#: flip changes the code of a top site; all empty when uncoupled)
+#: flip changes the code of a top site; all empty when uncoupled); a metal-centred energy
+#: (:mod:`kmc.core.metal_counts`): ``metal_of``, ``metal_species``, ``phi``, ``metal_shell``
+#: (``phi`` empty without one) and, coupled, ``top_metal_w`` (:mod:`kmc.core.surface`)
 Static = namedtuple("Static", ["nbr", "hop", "dir_cls", "dir_vec", "layer", "layer_ptr", "layer_sites",
                                "env_static", "base", "dz_classes", "sites_per_layer", "top_sites", "n_static",
                                "tol_count", "shell2", "stride1", "dest", "top_w_out", "top_w_in", "top_w_unit",
-                               "near_top"])
+                               "near_top", "metal_of", "metal_species", "phi", "metal_shell", "top_metal_w"])
 #: what events change (arrays, mutated in place)
 State = namedtuple("State", ["rec", "rec16", "ion_at", "disp", "electrolyte", "layer_n", "layer_ref",
                              "r_gap", "fstate", "tilt", "field_par", "tree", "sc", "cnt", "rng", "top_perm",
-                             "top_pos", "bnd_out", "bnd_in", "buf", "seen"])
+                             "top_pos", "bnd_out", "bnd_in", "buf", "seen", "metal_n"])

@@ -11,6 +11,8 @@ tables ``dir_cls``/``dir_vec`` (:func:`direction_table`). The rate formula, R_s 
 import numpy as np
 from numba import njit
 
+from kmc.core.metal_counts import metal_factor
+
 # site record: int16 words (of ``rec16``) and bytes (of ``rec``)
 R_CODE, R_LAYER = 0, 1  # environment code (nocc·(z2+1) + nocc2)·n_static + env_static; depth layer
 R_OCC, R_NVAC = 4, 5  # 1 = ion; vacant neighbours by hop class (n_cls bytes)
@@ -50,13 +52,22 @@ def direction_table(hop_vec, hop_class, hop_nbr):
 
 
 @njit(cache=True, inline="always")
-def site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest):
+def start_rate(s, rec16, base, metal):
+    """k_s (Hz), the rate of the ion at s towards one vacant neighbour before tilt and destination:
+    base[code_s], times the factor of a metal-centred energy (``metal`` = (metal_of,
+    metal_species, metal_n, phi), :mod:`kmc.core.metal_counts`; 1 without one)."""
+    return base[rec16[s, R_CODE]] * metal_factor(s, metal[0], metal[1], metal[2], metal[3])
+
+
+@njit(cache=True, inline="always")
+def site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, metal):
     """Total hop rate R_s (Hz) of site s from its record: 0 if vacant or without a vacant neighbour.
 
-    Without destination factors (``dest`` empty) R_s = k(code_s) · Σ_c nvac[s, c] · tilt[layer_s, c];
+    Without destination factors (``dest`` empty) R_s = k_s · Σ_c nvac[s, c] · tilt[layer_s, c];
     with them (a hop law whose barrier depends on both ends, e.g. KRA) every vacant neighbour t
-    counts with its factor, R_s = k(code_s) · Σ_t dest[code_t] · tilt[layer_s, class(s→t)].
-    The rate formula is written out here, in the one function every rate update goes through."""
+    counts with its factor, R_s = k_s · Σ_t dest[code_t] · tilt[layer_s, class(s→t)];
+    k_s is :func:`start_rate`. The rate formula is written out here, in the one function every
+    rate update goes through."""
     if rec[s, R_OCC] == 0:
         return 0.0
     ell = rec16[s, R_LAYER]
@@ -70,7 +81,7 @@ def site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest):
         for c in range(tilt.shape[1]):
             acc += rec[s, R_NVAC + c] * tilt[ell, c]
     if acc > 0.0:
-        return base[rec16[s, R_CODE]] * acc
+        return start_rate(s, rec16, base, metal) * acc
     return 0.0
 
 

@@ -11,11 +11,12 @@ from kmc.core.sumtree import _OFF, ARITY, leaf_base, leaf_put, node_mark, prefet
 
 
 @njit(cache=True, inline="always")
-def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, seen):
+def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, seen, metal):
     """Re-evaluate the hop leaves of the sites ``buf[:n]`` (duplicates allowed; ``buf`` is scratch,
     overwritten), then their ancestors, each once (:func:`update_marked`). With destination factors
     the list holds each site several times and a leaf costs z reads, so each is evaluated once
-    (``seen``: (n_sites,) uint8 scratch, all 0 between calls; empty without destination factors)."""
+    (``seen``: (n_sites,) uint8 scratch, all 0 between calls; empty without destination factors).
+    ``metal``: the tables of a metal-centred energy (:func:`metal_state`)."""
     lb = leaf_base(tree)
     kra = dest.shape[0] > 0
     if kra:
@@ -23,14 +24,14 @@ def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, se
             s = buf[i]
             if seen[s] == 0:
                 seen[s] = 1
-                leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
+                leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, metal))
     w = 0
     for i in range(n):
         s = buf[i]
         if kra:
             seen[s] = 0
         else:
-            leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest))
+            leaf_put(tree, s, site_rate(s, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, metal))
         p = (lb + s - 1) // ARITY
         if node_mark(tree, p):
             buf[w] = p  # w <= i: buf[i] is already read
@@ -38,10 +39,18 @@ def set_leaves(buf, n, tree, rec, rec16, base, tilt, nbr, hop, dir_cls, dest, se
     update_marked(tree, buf, w)
 
 
+@njit(cache=True, inline="always")
+def metal_state(st, x):
+    """(metal_of, metal_species, metal_n, phi): what :func:`kmc.core.records.site_rate` reads of a
+    metal-centred energy (:mod:`kmc.core.metal_counts`; ``phi`` empty without one)."""
+    return (st.metal_of, st.metal_species, x.metal_n, st.phi)
+
+
 @kernel
 def _set_around(st, x, m):
     """set_leaves for the first m sites of the scratch buffer (tuple-taking form, for rare paths)."""
-    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest, x.seen)
+    set_leaves(x.buf, m, x.tree, x.rec, x.rec16, st.base, x.tilt, st.nbr, st.hop, st.dir_cls, st.dest, x.seen,
+               metal_state(st, x))
 
 
 
@@ -85,6 +94,24 @@ def _flip2(s, filled, shell2, n_static, rec, rec16, buf, m):
             continue
         rec16[u, R_CODE] += d
         if rec[u, R_OCC]:
+            buf[m] = u
+            m += 1
+    return m
+
+
+@njit(cache=True, inline="always")
+def _flip_metals(s, filled, metal_of, metal_n, metal_shell, rec, buf, m):
+    """Site s became occupied (``filled``) or vacant: step the N counts of its metals and append the
+    occupied sites of ``metal_shell[s]`` (whose factor changed) to ``buf`` from m. Returns the new
+    length. The hop neighbours of s, which share metals with it too, are :func:`_flip`'s."""
+    d = 1 if filled else -1
+    for a in range(metal_of.shape[1]):
+        mt = metal_of[s, a]
+        if mt >= 0:
+            metal_n[mt] += d
+    for k in range(metal_shell.shape[1]):
+        u = metal_shell[s, k]
+        if u >= 0 and rec[u, R_OCC]:
             buf[m] = u
             m += 1
     return m

@@ -9,6 +9,7 @@ import numpy as np
 from kmc.core import hopping as core
 from kmc.core.field import gap_fields
 from kmc.core import records
+from kmc.core.metal_counts import count_metal_n, metal_tables
 from kmc.core.memory import on_huge_pages
 from kmc.core.rng import new_state
 from kmc.core.sumtree import new_tree, tree_total
@@ -96,6 +97,10 @@ class IonSystem:
         if z > 127 or n_codes >= 2 ** 15 or lattice.n_layers >= 2 ** 15:
             raise ValueError(f"site records hold at most 127 neighbours, 32767 environment codes and 32767 "
                              f"layers; got {z}, {n_codes} and {lattice.n_layers}")
+        if tables.metal_energy_ev is not None and tables.dest_factor is not None:
+            raise ValueError("a hop law's metal_energy_ev and dest_factor cannot be combined (the metal-centred "
+                             "energy enters as a start-site factor)")
+        metal = metal_tables(lattice, tables.metal_energy_ev, temperature_k)
         occ = np.ones(n, dtype=np.int8) if occupancy is None else np.asarray(occupancy, dtype=np.int8)
         self.n_ions = int(occ.sum(dtype=np.int64))
         if n >= 2 ** 31:
@@ -142,9 +147,11 @@ class IonSystem:
             n_static=int(tables.n_static), tol_count=max(1, int(field.layer_tolerance * lattice.sites_per_layer.min())),
             shell2=shell2, stride1=(z2 + 1) * int(tables.n_static),
             dest=np.empty(0) if tables.dest_factor is None else np.ascontiguousarray(tables.dest_factor, dtype=np.float64),
-            **surface_coupling(lattice, tables, boundary, shell2))
+            **metal, **surface_coupling(lattice, tables, boundary, shell2, metal))
         spread = 0 if tables.dest_factor is None else 2 * (z + z2) * z  # kmc.core.hopping._spread_to_sources
-        self.buf = np.empty(max(2 * (z + z2) + 2 + spread, 3 * int(lattice.sites_per_layer.max()) + 1), dtype=np.int64)
+        z_q = metal["metal_shell"].shape[1]  # kmc.core.site_updates._flip_metals
+        self.buf = np.empty(max(2 * (z + z2 + z_q) + 2 + spread, 3 * int(lattice.sites_per_layer.max()) + 1),
+                            dtype=np.int64)
         self.seen = np.zeros(n if tables.dest_factor is not None else 0, dtype=np.uint8)
         self.voltage_v = self.prev_voltage_v = 0.0
         self.t_switch_s = 0.0
@@ -159,6 +166,9 @@ class IonSystem:
         for name in self.RANDOM_ACCESS:
             setattr(self, name, on_huge_pages(getattr(self, name)))
         self.rec16 = self.rec.view(np.int16)
+        st = self.static  # the N counts of the metals: derived from the occupancy, not saved
+        self.metal_n = (count_metal_n(st.metal_of, len(st.metal_species), self.rec[:, records.R_OCC])
+                        if st.phi.shape[0] else np.zeros(0, dtype=np.int8))
         self.x = core.State(**{name: getattr(self, name) for name in core.State._fields})
 
     # --- drive -----------------------------------------------------------------------------
@@ -305,15 +315,23 @@ class IonSystem:
         return float(tree_total(self.tree))
 
 
-def surface_coupling(lattice, tables: HopTables, boundary, shell2: np.ndarray) -> dict:
+def surface_coupling(lattice, tables: HopTables, boundary, shell2: np.ndarray, metal: dict) -> dict:
     """The Static fields of the surface's coupling to the site energy (:mod:`kmc.core.surface`):
-    the hop law's exit/entry weights per code and the sites whose flip changes the code of a top
+    the hop law's exit/entry weights per code (with a metal-centred energy, ``metal``: the exit
+    factors per code in units of the weight) and the sites whose flip changes the rate of a top
     site, if the boundary plug-in asks for it (``site_energy_coupling``); empty arrays otherwise."""
     if not getattr(boundary, "site_energy_coupling", False):
         return dict(top_w_out=np.empty(0, np.int64), top_w_in=np.empty(0, np.int64), top_w_unit=np.ones(2),
-                    near_top=np.empty(0, np.uint8))
+                    near_top=np.empty(0, np.uint8), top_metal_w=np.empty(0))
     is_top = np.append(lattice.layer == lattice.n_layers - 1, False)  # index -1 (padding): not top
-    w_out, w_in, unit = core.site_weights(tables.base_rate_hz, tables.dest_factor, int(is_top.sum()))
+    phi = metal["phi"]
+    metal_max = float(phi.max()) ** metal["metal_of"].shape[1] if phi.size else 1.0  # bounds Π φ
+    w_out, w_in, unit = core.site_weights(tables.base_rate_hz, tables.dest_factor, int(is_top.sum()), metal_max)
     near = is_top[:-1] | is_top[lattice.hop_nbr].any(axis=1) | is_top[shell2].any(axis=1)
-    return dict(top_w_out=w_out, top_w_in=w_in, top_w_unit=unit, near_top=near.astype(np.uint8))
+    top_metal_w = np.empty(0)
+    if phi.size:
+        near |= is_top[metal["metal_shell"]].any(axis=1)
+        top_metal_w = np.ldexp(tables.base_rate_hz / tables.base_rate_hz[0], -round(float(np.log2(unit[0]))))
+    return dict(top_w_out=w_out, top_w_in=w_in, top_w_unit=unit, near_top=near.astype(np.uint8),
+                top_metal_w=top_metal_w)
 

@@ -8,7 +8,7 @@ neighbour over the barrier
 (the field term is added by the core; m_i counts occupied sites of the second neighbour shell,
 read only when ε₂ ≠ 0). The saddle energy is the same seen from both ends, so the rates obey
 detailed balance for the site energy E = −ε·(first-shell N–N pairs) − ε₂·(second-shell pairs)
-− δ·Σ c_i: ε < 0 is a first-neighbour N–N repulsion and ε₂ > 0 a second-neighbour attraction
+− δ·Σ c_i (+ Σ_m Δ(n_m) with the option ``metal_energy``, below): ε < 0 is a first-neighbour N–N repulsion and ε₂ > 0 a second-neighbour attraction
 (ε > 0 would be a first-neighbour attraction, which drives a nitride/metal phase separation behind
 a planar front; the fcc lattice gas separates below kT_c ≈ 2.45 ε), and δ < 0 makes N next to Co
 less bound than next to Fe (CoN is less stable than FeN).
@@ -26,12 +26,18 @@ nitrided surroundings into a vacancy (11 of 12 first neighbours N, 6 of 6 second
 E_0 + 11ε + 6ε₂ = 0.850 eV, a lone N ion 0.946 eV (N in α-Fe: ≈ 0.8 eV). δ = −0.01 eV and
 ν = 10¹³ Hz (a phonon frequency) are set by hand. With ε and δ, E_0 is one of the parameters that
 change the order of Table 1's ΔM_S (docs/calibration.md, ``table1_sensitivity``).
+
+``metal_energy = "formation_hull"`` adds a many-body energy Σ_m Δ(n_m) over the host metals, from
+the nitrides' formation energies (:mod:`kmc.plugins.hops.metal_energy`): the barrier of the ion at i
+then has the further term Σ_{m ∋ i} [Δ(n_m − 1) − Δ(n_m)], the energy of taking it out (the core's
+start-site factor, :mod:`kmc.core.metal_counts`). Default "none": the fitted E_0 above is for that.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from kmc.plugins.hops.metal_energy import metal_energy_ev, metal_energy_table
 from kmc.plugins.hops.tables import HopTables
 from kmc.units import K_B_EV
 
@@ -54,6 +60,8 @@ class ArrheniusHop:
         Attempt frequency ν (Hz).
     charge_e : float
         Ion charge in e (N³⁻: -3).
+    metal_energy : str
+        "none", or "formation_hull": the metal-centred energy of :mod:`kmc.plugins.hops.metal_energy`.
     """
 
     name = "arrhenius"
@@ -62,9 +70,13 @@ class ArrheniusHop:
     detailed_balance = True
 
     def __init__(self, barrier_ev: float = 0.9461, nn_bond_ev: float = -0.012, co_shift_ev: float = -0.01,
-                 nu0_hz: float = 1e13, charge_e: float = -3.0, nn2_bond_ev: float = 0.006):
+                 nu0_hz: float = 1e13, charge_e: float = -3.0, nn2_bond_ev: float = 0.006,
+                 metal_energy: str = "none"):
         if nu0_hz <= 0:
             raise ValueError(f"nu0_hz must be > 0, got {nu0_hz}")
+        if metal_energy not in ("none", "formation_hull"):
+            raise ValueError(f"metal_energy must be \"none\" or \"formation_hull\", got {metal_energy!r}")
+        self.metal_energy = metal_energy
         self.barrier_ev, self.nn_bond_ev, self.co_shift_ev = barrier_ev, nn_bond_ev, co_shift_ev
         self.nn2_bond_ev = float(nn2_bond_ev)
         self.nu0_hz, self.charge_e = nu0_hz, charge_e
@@ -75,8 +87,9 @@ class ArrheniusHop:
 
     def energy_ev(self, lattice, occ: np.ndarray) -> float:
         """Site energy (eV) of an occupancy: −ε·(first-shell pairs) − ε₂·(second-shell pairs)
-        − δ·Σ_occupied c_i (field excluded)."""
-        return pair_energy_ev(lattice, occ, -self.nn_bond_ev, -self.nn2_bond_ev, -self.co_shift_ev)
+        − δ·Σ_occupied c_i (+ Σ_m Δ(n_m) with a metal energy; field excluded)."""
+        return (pair_energy_ev(lattice, occ, -self.nn_bond_ev, -self.nn2_bond_ev, -self.co_shift_ev)
+                + metal_energy_ev(lattice, occ, metal_energy_table(lattice, self.metal_energy)))
 
     def barrier(self, n_occ, n_co, n_occ2=0):
         """E_a (eV) of an ion with n_occ occupied first-shell neighbours, n_co Co neighbours and
@@ -89,7 +102,8 @@ class ArrheniusHop:
         n_occ, n_occ2, n_co, n_static = environment_codes(lattice, shell2)
         rates = self.nu0_hz * np.exp(-self.barrier(n_occ, n_co, n_occ2) / kt)
         return HopTables(base_rate_hz=rates, env_static=co_neighbours(lattice).astype(np.int64), n_static=n_static,
-                         charge_e=self.charge_e, shell2=shell2)
+                         charge_e=self.charge_e, shell2=shell2,
+                         metal_energy_ev=metal_energy_table(lattice, self.metal_energy))
 
 
 def co_neighbours(lattice) -> np.ndarray:

@@ -44,6 +44,13 @@ class HopTables:
     dest_factor : (n_codes,) float64, optional
         Dimensionless factor per destination code (finite, > 0); None: every vacant neighbour
         counts 1.
+    metal_energy_ev : (n_species, q + 1) float64, optional
+        A metal-centred energy E = Σ_m g_{species(m)}(n_m) (eV) on top of what the codes give:
+        row c is g of the host species ``lattice.host_symbols[c]`` as a function of the number
+        n_m = 0..q of occupied N sites around metal m (q = ``lattice.host_mobile_nbr.shape[1]``).
+        The core then multiplies the rate of s by exp(−Σ_{m ∋ s} [g(n_m − 1) − g(n_m)] / kT)
+        (:mod:`kmc.core.metal_counts`), the start-site form that keeps detailed balance; not
+        combinable with ``dest_factor``.
     """
 
     base_rate_hz: np.ndarray
@@ -52,6 +59,7 @@ class HopTables:
     charge_e: float
     shell2: np.ndarray | None = None
     dest_factor: np.ndarray | None = None
+    metal_energy_ev: np.ndarray | None = None
 
     @property
     def z2(self) -> int:
