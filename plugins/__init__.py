@@ -9,7 +9,8 @@ Groups: hop laws (``hops/``), electrolyte boundaries (``boundary/``), phases (``
 exchange models (``exchange/``); each builds a read-only table type of its ``tables.py`` once per run.
 
 May import: :mod:`kmc.core` (jitted energy functions), :mod:`kmc.units`, :mod:`kmc.barriers`
-(the barrier data file and LCE fit of the ``table``/``lce`` hop laws) and :mod:`kmc.config` (only
+(the barrier data file and LCE fit of the ``table``/``lce`` hop laws), :mod:`kmc.data` (the bundled
+formation energies of the ``metal_energy`` option) and :mod:`kmc.config` (only
 ``ConfigError``, inside functions). Never the engine, stores or CLI.
 """
 

@@ -17,14 +17,14 @@ ROOT = Path(kmc.__file__).parent
 #: __version__). Mirrors the "May import" line of each package's docstring and docs/architecture.md.
 ALLOWED = {
     "core": set(),
-    "plugins": {"core", "units", "config", "barriers"},
+    "plugins": {"core", "units", "config", "barriers", "data"},
     "lattices": {"units"},
     "storage": set(),
     "model": {"core", "plugins", "lattices", "storage"},
     "config": {"model", "plugins"},
     "engine": {"config", "model", "storage", "plugins", "lattices"},
     "campaigns": {"engine", "config", "storage"},
-    "analysis": {"storage"},
+    "analysis": {"storage", "data"},
     "paper": {"analysis", "storage", "config"},
     "calibration": {"campaigns", "config", "storage", "paper", "analysis"},
     "publish": {"paper", "calibration", "analysis", "config"},

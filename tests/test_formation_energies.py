@@ -10,7 +10,10 @@ from importlib import resources
 import pytest
 from pymatgen.core import Composition
 
+import kmc.data as data_tables
 from kmc.analysis import phase_id
+
+
 def raw_table() -> dict:
     """The bundled file as stored, without going through the loader."""
     return json.loads(resources.files("kmc").joinpath("data", phase_id.DATA_FILE).read_text())
@@ -119,7 +122,7 @@ def test_loader_rejects_unsourced_entry(field, value):
     else:
         fe3n[field] = value
     with pytest.raises(ValueError, match=rf"'Fe3N'.*{field}"):
-        phase_id.validate_formation_energies(data)
+        data_tables.validate_formation_energies(data)
     with pytest.raises(ValueError, match="Fe3N"):
         phase_id.build_phase_diagram(data)
 
@@ -131,7 +134,7 @@ def test_loader_rejects_unsourced_entry_in_a_file(tmp_path):
     path = tmp_path / "energies.json"
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="'Co3Fe' has no source"):
-        phase_id.load_formation_energies(path)
+        data_tables.load_formation_energies(path)
 
 
 @pytest.mark.parametrize("name,field,value,message", [
@@ -143,11 +146,11 @@ def test_loader_rejects_bad_energies(name, field, value, message):
     data = copy.deepcopy(raw_table())
     by_name(data)[name][field] = value
     with pytest.raises(ValueError, match=rf"'{name}'.*{message}"):
-        phase_id.validate_formation_energies(data)
+        data_tables.validate_formation_energies(data)
 
 
 def test_loader_rejects_unsourced_cross_check():
     data = copy.deepcopy(raw_table())
     by_name(data)["Fe4N"]["cross_checks"][0]["source"] = ""
     with pytest.raises(ValueError, match="'Fe4N'"):
-        phase_id.validate_formation_energies(data)
+        data_tables.validate_formation_energies(data)

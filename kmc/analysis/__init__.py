@@ -4,7 +4,8 @@ statistics (:mod:`~kmc.analysis.stats`), phase identification against pymatgen r
 (:mod:`~kmc.analysis.phase_id`, :mod:`~kmc.analysis.phase_refs`) and diffraction
 (:mod:`~kmc.analysis.diffraction`).
 
-May import: :mod:`kmc.storage`, :mod:`kmc.units`; reads stores, never runs the engine.
+May import: :mod:`kmc.storage`, :mod:`kmc.units`, :mod:`kmc.data` (the bundled formation energies); reads
+stores, never runs the engine.
 """
 
 from kmc.analysis.diffusion import (CORRELATION_FACTOR_VACANCY, correlation_factor, diffusivity_cm2_s,

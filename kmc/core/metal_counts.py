@@ -62,11 +62,10 @@ def metal_shell(lattice) -> np.ndarray:
     return np.ascontiguousarray(cand[:, :width], dtype=np.int32)
 
 
-def metal_tables(lattice, metal_energy_ev: np.ndarray | None, temperature_k: float) -> dict:
+def metal_tables(lattice, metal_energy_ev: np.ndarray | None, kt_ev: float) -> dict:
     """The Static fields of a metal-centred energy g (``metal_energy_ev`` (n_species, q + 1) eV,
-    rows in the order of ``lattice.host_symbols``, column n = g(n)); empty tables for None."""
-    from kmc.units import K_B_EV
-
+    rows in the order of ``lattice.host_symbols``, column n = g(n)) at kT = ``kt_ev`` (eV); empty
+    tables for None."""
     n = lattice.n_sites
     if metal_energy_ev is not None:
         check_metal_energy(lattice, metal_energy_ev)
@@ -75,7 +74,7 @@ def metal_tables(lattice, metal_energy_ev: np.ndarray | None, temperature_k: flo
                     phi=np.empty((0, 0)), metal_shell=np.empty((n, 0), np.int32))
     g = np.asarray(metal_energy_ev, dtype=np.float64)
     phi = np.ones_like(g)
-    phi[:, 1:] = np.exp(-(g[:, :-1] - g[:, 1:]) / (K_B_EV * temperature_k))
+    phi[:, 1:] = np.exp(-(g[:, :-1] - g[:, 1:]) / kt_ev)
     return dict(metal_of=np.ascontiguousarray(lattice.host_nbr, dtype=np.int32),
                 metal_species=np.ascontiguousarray(lattice.host_species, dtype=np.int8), phi=phi,
                 metal_shell=metal_shell(lattice))

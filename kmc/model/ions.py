@@ -100,7 +100,7 @@ class IonSystem:
         if tables.metal_energy_ev is not None and tables.dest_factor is not None:
             raise ValueError("a hop law's metal_energy_ev and dest_factor cannot be combined (the metal-centred "
                              "energy enters as a start-site factor)")
-        metal = metal_tables(lattice, tables.metal_energy_ev, temperature_k)
+        metal = metal_tables(lattice, tables.metal_energy_ev, K_B_EV * temperature_k)
         occ = np.ones(n, dtype=np.int8) if occupancy is None else np.asarray(occupancy, dtype=np.int8)
         self.n_ions = int(occ.sum(dtype=np.int64))
         if n >= 2 ** 31:

@@ -36,7 +36,7 @@ def formation_mixing_table(host_symbols, z_metal: int, q: int, data: dict | None
     sites around a metal. Raises ValueError if a species has no nitride with n = q (the line's end)."""
     from pymatgen.core import Composition
 
-    from kmc.analysis.phase_id import formation_energies, validate_formation_energies
+    from kmc.data import formation_energies, validate_formation_energies
 
     data = formation_energies() if data is None else validate_formation_energies(data)
     out = np.zeros((len(host_symbols), q + 1))

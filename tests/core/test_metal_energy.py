@@ -94,7 +94,7 @@ def test_arrhenius_with_the_formation_hull_passes_the_contract_and_detailed_bala
 def test_formation_hull_table_is_the_nitrides_formation_energies_less_the_metal_to_xn_line():
     """Δ_X(n) from the bundled table: 0 at n = 0 and 6, X₃N at n = 2 and X₂N at n = 3 as formation
     energy per metal minus the straight line from X to XN; and the module's docstring quotes these."""
-    from kmc.analysis.phase_id import formation_energies
+    from kmc.data import formation_energies
 
     e = {x["formula"]: x["energy_ev_per_atom"] for x in formation_energies()["entries"]}
     table = metal_energy.formation_mixing_table(("Co", "Fe"), 6, 6)
