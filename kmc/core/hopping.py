@@ -22,7 +22,9 @@ permutation ``top_perm`` (``top_pos`` is its inverse), so an exit or entry picks
 table (Hz; nocc2 counts occupied sites of an optional second shell, z2 = 0 for most laws);
 ``nvac[s, c]`` counts vacant neighbours by hop class c (z component), so the local field enters
 as a per-class tilt. A hop changes the counts of the two sites' neighbours only: ≈ 2(z+1) leaves
-(2(z+z2)+1 with a second shell). A hop law whose barrier depends on both ends (KRA form) gives a
+(2(z+z2)+1 with a second shell). A hop law with a metal-centred energy multiplies k by a factor
+per metal around s (:mod:`kmc.core.metal_counts`); a hop then also steps the N counts of the
+metals of s and t and re-evaluates the ions that share one with them. A hop law whose barrier depends on both ends (KRA form) gives a
 destination factor per code, ``dest``: then each vacant neighbour t counts with dest[code_t] (see
 :func:`~kmc.core.records.site_rate`), and a hop also changes the leaves of the ions next to every
 vacant site whose code changed: ≈ 2(z+z2)·z more.
