@@ -110,3 +110,34 @@ def test_hull_prediction_block_and_prose_hold():
         return re.match(r"Held out: (\d+) of (\d+)", line).groups()
     assert held(result, "table1_hull_fit") == ("7", "21")
     assert held(default, "table1_nn_sign_wide_fit") == ("6", "21")
+
+
+def test_hull_network_block_and_prose_hold():
+    """docs/paper.md, "The metal-centred N energy": the block is generated from its JSON, whose runs
+    are those of the committed held-out result; at field-off every state holds a network with most
+    of the moment Fe₄N-like, spanning most of it, keeping more than half its order, aligned more
+    than a quarter by the runs (default law: order <= 0.13, aligned <= 0.05); at the end of the
+    zero-field cycles the alignment is positive in every state, larger after 3 min than after 1 h in
+    Mid and High M, below the field-off alignment, and at most a third."""
+    from kmc.publish.network_doc import network_markdown, summarize
+
+    source = "docs/data/hull_network.json"
+    data = json.loads((ROOT / source).read_text())
+    paper_doc = ROOT / "docs" / "paper.md"
+    assert _block(paper_doc, "network-hull") == network_markdown(data, source), \
+        f"run python -m kmc.publish.network_doc {source} --block network-hull"
+    report = json.loads((ROOT / "docs" / "data" / "hull_fit_predict_result.json").read_text())
+    assert {r["point_fingerprint"] for r in data["records"]} == {r["fingerprint"] for r in report["runs"]}
+    assert len({r["fingerprint"] for r in data["records"]}) == 27
+    rows = {(r["state"], r["relax"], r["label"] == "relax, field on"): r for r in summarize(data)}
+    default = [r for r in summarize(json.loads((ROOT / "docs" / "data" / "paper_network.json").read_text()))
+               if r["label"] == "relax, field on"]
+    assert max(r["order_last"][0] for r in default) <= 0.13 and max(r["stored"][0] for r in default) <= 0.05
+    for (state, relax, off), r in rows.items():
+        if off:
+            assert 0.5 < r["Fe4N"][0] < 0.8 and r["spanning"][0] > 0.8
+            assert r["order_last"][0] > 0.5 and r["stored"][0] > 0.25, (state, relax)
+        elif relax != "field-on":
+            assert 0 < r["stored"][0] <= 1 / 3 and r["stored"][0] < rows[(state, relax, True)]["stored"][0]
+    for state in ("mid", "high"):
+        assert rows[(state, "3min", False)]["stored"][0] > rows[(state, "1h", False)]["stored"][0]
