@@ -13,8 +13,8 @@ so a start-site law multiplies the rate of s by
 
 (:func:`metal_factor`, n_m counting s itself), which keeps detailed balance for E_metal whatever
 the rest of the configuration. The core keeps ``metal_n`` (n_metals,) int8 current (a flip of
-site s changes the counts of s's metals only, :func:`kmc.core.site_updates._flip_metals`); the sites whose factor a
-flip changes are those sharing a metal with it: the hop neighbours, which every flip already
+site s changes the counts of s's metals only, :func:`kmc.core.site_updates._flip_metals`); the
+sites whose factor a flip changes are those sharing a metal with it: the hop neighbours, which every flip already
 re-evaluates, and ``metal_shell[s]``, the others (the second neighbour shell in a rock-salt film).
 
 The tables are the Static fields ``metal_of`` (n_sites, z_m) int32 (-1 padded), ``metal_species``
@@ -24,7 +24,6 @@ a law without a metal energy has an empty ``phi`` and the core skips all of this
 
 import numpy as np
 from numba import njit
-
 
 
 @njit(cache=True, inline="always")
