@@ -7,6 +7,7 @@ import numpy as np
 from kmc.model.ions import FieldModel, IonSystem
 from kmc.plugins.boundary.closed import Closed
 from kmc.plugins.hops.arrhenius import ArrheniusHop
+from kmc.plugins.hops.metal_energy import count_metal_n
 
 
 def make_ions(lattice, *, barrier_ev=0.5, nn_bond_ev=0.0, co_shift_ev=0.0, temperature_k=300.0,
@@ -96,7 +97,7 @@ def _metal_factor(lattice, tables, occ: np.ndarray, s: int, kt: float) -> float:
     """exp(−Σ_{m ∋ s} [g(n_m − 1) − g(n_m)] / kT) of the occupied site s, written out from the
     HopTables contract (``metal_energy_ev``)."""
     g = tables.metal_energy_ev
-    n_m = np.append(occ.astype(np.int64), 0)[lattice.host_mobile_nbr].sum(axis=1)
+    n_m = count_metal_n(lattice.host_mobile_nbr, occ)
     metals = lattice.host_nbr[s][lattice.host_nbr[s] >= 0]
     sp = lattice.host_species[metals]
     return float(np.exp(-np.sum(g[sp, n_m[metals] - 1] - g[sp, n_m[metals]]) / kt))
@@ -168,8 +169,7 @@ def check_hop_plugin(plugin, temperature_k: float = 300.0, n_events: int = 300,
             _require(np.array_equal(ions.nocc2, _nocc(lattice, ions.occ, tables.shell2)),
                      f"{where}: second-shell counts inconsistent after {done} events")
         if tables.metal_energy_ev is not None:
-            n_m = np.append(ions.occ.astype(np.int64), 0)[lattice.host_mobile_nbr].sum(axis=1)
-            _require(np.array_equal(ions.metal_n, n_m), f"{where}: the metals' N counts inconsistent after {done} events")
+            _require(np.array_equal(ions.metal_n, count_metal_n(lattice.host_mobile_nbr, ions.occ)), f"{where}: the metals' N counts inconsistent after {done} events")
 
 
 def _check_detailed_balance(hop, tables, lattice, occ, kt, where, rng, n_hops: int = 200) -> None:

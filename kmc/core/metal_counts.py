@@ -39,12 +39,10 @@ def metal_factor(s, metal_of, metal_species, metal_n, phi):
     return f
 
 
-def count_metal_n(metal_of: np.ndarray, n_metals: int, occ: np.ndarray) -> np.ndarray:
-    """(n_metals,) int8: occupied N sites around every metal, from scratch."""
-    occ = np.asarray(occ, dtype=np.int64)
-    rows = np.repeat(occ, metal_of.shape[1]).reshape(metal_of.shape)
-    counts = np.bincount(metal_of[metal_of >= 0], weights=rows[metal_of >= 0], minlength=n_metals)
-    return counts.astype(np.int8)
+def count_metal_n(host_mobile_nbr: np.ndarray, occ: np.ndarray) -> np.ndarray:
+    """(n_metals,) int64: occupied N sites around every metal, from scratch (``host_mobile_nbr``:
+    the lattice's (n_metals, q) mobile sites of each metal, -1 padded)."""
+    return np.append(np.asarray(occ, dtype=np.int64), 0)[host_mobile_nbr].sum(axis=1)
 
 
 def metal_shell(lattice) -> np.ndarray:

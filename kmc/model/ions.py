@@ -167,7 +167,7 @@ class IonSystem:
             setattr(self, name, on_huge_pages(getattr(self, name)))
         self.rec16 = self.rec.view(np.int16)
         st = self.static  # the N counts of the metals: derived from the occupancy, not saved
-        self.metal_n = (count_metal_n(st.metal_of, len(st.metal_species), self.rec[:, records.R_OCC])
+        self.metal_n = (count_metal_n(self.lattice.host_mobile_nbr, self.rec[:, records.R_OCC]).astype(np.int8)
                         if st.phi.shape[0] else np.zeros(0, dtype=np.int8))
         self.x = core.State(**{name: getattr(self, name) for name in core.State._fields})
 
@@ -331,7 +331,7 @@ def surface_coupling(lattice, tables: HopTables, boundary, shell2: np.ndarray, m
     top_metal_w = np.empty(0)
     if phi.size:
         near |= is_top[metal["metal_shell"]].any(axis=1)
-        top_metal_w = np.ldexp(tables.base_rate_hz / tables.base_rate_hz[0], -round(float(np.log2(unit[0]))))
+        top_metal_w = tables.base_rate_hz / tables.base_rate_hz[0] / unit[0]  # exit factors in weight units (unit: 2^-k)
     return dict(top_w_out=w_out, top_w_in=w_in, top_w_unit=unit, near_top=near.astype(np.uint8),
                 top_metal_w=top_metal_w)
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kmc.core.metal_counts import count_metal_n
+
 #: the metal-centred energies a hop law's ``metal_energy`` option names
 SOURCES = ("none", "formation_hull")
 
@@ -73,6 +75,4 @@ def metal_energy_ev(lattice, occ: np.ndarray, table: np.ndarray | None) -> float
     """E = Σ_m Δ_{species(m)}(n_m) (eV) of an occupancy (0 for no table)."""
     if table is None:
         return 0.0
-    occ = np.append(np.asarray(occ, dtype=np.int64), 0)
-    n_m = occ[lattice.host_mobile_nbr].sum(axis=1)
-    return float(table[lattice.host_species, n_m].sum())
+    return float(table[lattice.host_species, count_metal_n(lattice.host_mobile_nbr, occ)].sum())

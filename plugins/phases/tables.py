@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kmc.core.metal_counts import count_metal_n
+
 
 @dataclass(frozen=True)
 class PhaseTables:
@@ -46,9 +48,7 @@ class PhaseTables:
 
     def phases(self, occ: np.ndarray, host_mobile_nbr: np.ndarray) -> np.ndarray:
         """(n_host,) int8 phase of every host site for the N occupancy ``occ`` (1 = ion)."""
-        occ_pad = np.append(occ.astype(np.int64), 0)  # index -1 (padding) reads the 0
-        n_occ = occ_pad[host_mobile_nbr].sum(axis=1)
-        return self.phase_of[n_occ * self.code_stride + self.static_code]
+        return self.phase_of[count_metal_n(host_mobile_nbr, occ) * self.code_stride + self.static_code]
 
     def check(self, n_host: int) -> None:
         n_p = len(self.names)

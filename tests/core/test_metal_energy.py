@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from kmc.core import hopping as core
+from kmc.core.metal_counts import count_metal_n
 from kmc.lattices.rocksalt_film import RocksaltFilm
 from kmc.plugins.boundary.solubility import SolubilityLimited
 from kmc.plugins.hops import metal_energy
@@ -18,7 +19,7 @@ from kmc.units import K_B_EV
 
 
 def metal_counts_of(lat, occ):
-    return np.append(np.asarray(occ, dtype=np.int64), 0)[lat.host_mobile_nbr].sum(axis=1)
+    return count_metal_n(lat.host_mobile_nbr, occ)
 
 
 def test_three_ions_sample_the_exact_boltzmann_distribution_of_a_metal_centred_energy():
