@@ -33,9 +33,9 @@ DOC = Path(__file__).parent.parent / "docs" / "magnetism.md"
 BEGIN, END = "<!-- lateral-study:begin -->", "<!-- lateral-study:end -->"
 
 
-def run(protocol: str, cells: int, seed: int, overrides: tuple[str, ...] = ()) -> dict:
+def run(protocol: str, cells: int, seed: int, overrides: tuple[str, ...] = (), extra=None) -> dict:
     """One run (``overrides``: extra ``--set`` assignments); the magnetic observables of the paper's
-    Table 1 and claim 3, and its cost."""
+    Table 1 and claim 3, and its cost; ``extra(group, path)``: more entries, read while the store exists."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.zarr"
         t0 = time.perf_counter()
@@ -46,6 +46,7 @@ def run(protocol: str, cells: int, seed: int, overrides: tuple[str, ...] = ()) -
         wall = time.perf_counter() - t0
         group = zarr.open_group(str(out), mode="r")
         data, attrs = read_frames(group), dict(group.attrs)
+        more = extra(group, str(out)) if extra else {}
     ends = segment_end_frames(np.asarray(data["segment"]))
     ms, m = np.asarray(data["saturation_magnetization"]), np.asarray(data["magnetization"])
     claims, t1 = claim_numbers(data, attrs), table1(data)
@@ -55,7 +56,7 @@ def run(protocol: str, cells: int, seed: int, overrides: tuple[str, ...] = ()) -
             "mr_final": claims.get("mr_final", math.nan), "m_final": float(m[-1]), "ms_final": float(ms[-1]),
             "dMS": t1["dMS"], "dMR": t1["dMR"], "ratio_pct": t1["ratio"],
             "events": perf["events"], "wall_s": wall, "ion_s": perf.get("ion_wall_time_s", math.nan),
-            "spin_s": perf.get("process_wall_time_s", math.nan)}
+            "spin_s": perf.get("process_wall_time_s", math.nan), **more}
 
 
 def load(protocol: str) -> list[dict]:

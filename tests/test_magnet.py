@@ -18,9 +18,9 @@ def film():
     return RocksaltFilm(thickness_nm=6, cells_xy=(3, 3)).build(1)
 
 
-def _magnet(lattice, exchange, seed=1, temperature_k=300.0):
+def _magnet(lattice, exchange, seed=1, temperature_k=300.0, **params):
     phases = CoordinationPhases().build(lattice)
-    return Magnet(lattice, phases, exchange.build(lattice, phases, temperature_k), MagnetParams(),
+    return Magnet(lattice, phases, exchange.build(lattice, phases, temperature_k), MagnetParams(**params),
                   temperature_k, seed)
 
 
@@ -82,12 +82,14 @@ def test_paramagnetic_sites_never_change_m(film, exchange):
 
 
 @pytest.mark.parametrize("cls", [Ising, Heisenberg])
-def test_memory_new_grains_align_by_exchange(film, cls):
+@pytest.mark.parametrize("passes", [0, 20])
+def test_memory_new_grains_align_by_exchange(film, cls, passes):
     """Magnetise a slab in a field, switch the field off, grow it by converting neighbouring
-    sites: the new sites align with the old ones when J >> kT, and stay random without exchange."""
+    sites: the new sites align with the old ones when J >> kT, and stay random without exchange.
+    Born random without new-site passes (the sweeps align them), born aligned with them."""
     means = {}
     for j_scale in (1.0, 0.0):
-        mg = _magnet(film, cls(j_scale=j_scale), seed=3)
+        mg = _magnet(film, cls(j_scale=j_scale), seed=3, new_site_passes=passes)
         mg.update_phases(_occ_without_layers_below(film, film.n_layers // 3))
         old = mg.active.copy()
         mg.set_field(2e6)  # 200 T: with exchange, saturates the slab
@@ -105,12 +107,50 @@ def test_memory_new_grains_align_by_exchange(film, cls):
         new = np.setdiff1d(mg.active, old)
         assert len(new) > 50
         born = np.concatenate(born)
-        assert abs(born.mean()) < 4 / np.sqrt(len(born))  # born random (σ ≤ 1/sqrt(n))
+        if passes and j_scale:
+            assert born.mean() > 0.6  # turned in their aligned neighbours' field at birth
+        else:
+            assert abs(born.mean()) < 4 / np.sqrt(len(born))  # born random (σ ≤ 1/sqrt(n))
         mg.relax(100)
         means[j_scale] = (mg.projection()[old].mean(), mg.projection()[new].mean(), len(new))
     (old_on, new_on, _), (_, new_off, n_new) = means[1.0], means[0.0]
     assert old_on > 0.7 and new_on > 0.7  # aligned with the old grains, no field
     assert abs(new_off) < 4 / np.sqrt(n_new)  # no exchange: random (σ ≤ 1/sqrt(n))
+
+
+@pytest.mark.parametrize("x", [1.0, 3.0, 8.0, 20.0])
+def test_new_site_passes_reach_the_langevin_and_ising_distributions(x):
+    """One new spin with one fixed neighbour along e, exchange energy βJ = x: after the new-site
+    passes (defaults) ⟨cos θ⟩ = coth x − 1/x (classical spin, Langevin) and ⟨s⟩ = tanh x (Ising),
+    each within 4 SE over 4000 births from random spins. 5 uniform passes alone fail at x = 8."""
+    from types import SimpleNamespace
+
+    from kmc.core import spins as core
+    from kmc.core.rng import new_state
+    from kmc.model.magnet import settle_sites
+    from kmc.plugins.exchange.heisenberg import heisenberg_delta_e
+    from kmc.plugins.exchange.ising import ising_delta_e
+
+    kt, reps, passes = 0.025, 4000, MagnetParams().new_site_passes
+    nbr = np.array([[1, 0], [0, 1]], dtype=np.int64)  # padded with the row's own index, J = 0
+    jb = np.array([[x * kt, 0.0], [x * kt, 0.0]])
+    axis, zero, site = np.array([0.0, 0.0, 1.0]), np.zeros(2), np.array([0])
+    rng = new_state(11)
+    heis, ising = SimpleNamespace(vector=True, delta_e=heisenberg_delta_e, step=Heisenberg().step), \
+        SimpleNamespace(vector=False, delta_e=ising_delta_e, step=0.0)
+    cos, s = np.empty(reps), np.empty(reps)
+    for r in range(reps):
+        v = np.zeros((2, 3))
+        v[1] = axis
+        core.randomize_vector(v, site, rng)
+        settle_sites(heis, v, site, nbr, jb, zero, zero, axis, kt, passes, rng)
+        cos[r] = v[0, 2]
+        q = np.array([0, 1], dtype=np.int8)
+        core.randomize_ising(q, site, rng)
+        settle_sites(ising, q, site, nbr, jb, zero, zero, axis, kt, passes, rng)
+        s[r] = q[0]
+    for got, exact in ((cos, 1 / np.tanh(x) - 1 / x), (s, np.tanh(x))):
+        assert abs(got.mean() - exact) < 4 * max(got.std(ddof=1), 1e-3) / np.sqrt(reps), (got.mean(), exact)
 
 
 def _quick(overrides=None, segments=None):

@@ -301,14 +301,18 @@ def _plain_section(section: str, data: dict):
     table = data.get(section, {})
     if not isinstance(table, dict):
         raise ConfigError(section, table, "must be a table")
-    allowed = {f.name for f in fields(cls)}
+    defaults = {f.name: f.default for f in fields(cls)}
     removed = getattr(cls, "REMOVED", {})
     for key, value in table.items():
         if key in removed:
             raise ConfigError(f"{section}.{key}", value, removed[key])
-        if key not in allowed:
-            raise ConfigError(f"{section}.{key}", value, f"unknown key; allowed: {', '.join(sorted(allowed))}")
-        check_number(f"{section}.{key}", value)
+        if key not in defaults:
+            raise ConfigError(f"{section}.{key}", value, f"unknown key; allowed: {', '.join(sorted(defaults))}")
+        if isinstance(defaults[key], str):  # a choice: its dataclass checks the value
+            if not isinstance(value, str):
+                raise ConfigError(f"{section}.{key}", value, "must be a string")
+        else:
+            check_number(f"{section}.{key}", value)
     try:
         return cls(**table)
     except (ValueError, TypeError) as exc:

@@ -98,6 +98,16 @@ def random_unit(rng, out):
     out[2] = 1.0 - 2.0 * q
 
 
+@njit(cache=True)
+def permutation(n, rng):
+    """A uniformly random permutation of range(n) (Fisher–Yates) from the stream ``rng``."""
+    out = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        j = min(int(uniform(rng) * (i + 1)), i)
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
 @njit(cache=True, inline="always")
 def next_site(active, k, sequential, rng):
     """The site of the next sweep attempt and the next position: ``active[k]`` then k + 1 (cyclic)

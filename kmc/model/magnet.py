@@ -3,11 +3,13 @@
 At each coupling (every ``coupling_interval_s`` of simulated time and at segment ends):
 
 1. every metal site's phase is recomputed from the N occupancy (phase plug-in, vectorised);
-2. a site that has become ferromagnetic gets a spin in a random direction (it is not told the
-   field); a site that has become paramagnetic loses its spin; all other spins keep their
-   orientation (the memory);
+2. a site that has become ferromagnetic gets a spin in a random direction, which then turns in the
+   field of its neighbours (Metropolis passes over the new sites only); a site that has become
+   paramagnetic loses its spin; all other spins keep their orientation (the memory);
 3. fast: Metropolis sweeps at the real temperature bring every exchange-connected cluster to
-   internal equilibrium (exchange plug-in; new sites align with their neighbours);
+   internal equilibrium (exchange plug-in; new sites align with their neighbours); a cluster that
+   spans the cell (a laterally infinite layer) is then turned back onto its anisotropy minimum
+   (kmc.core.layer_orientation);
 4. slow: every cluster reverses as a whole at its Néel–Brown rate f₀·exp(−E_B/kT) over the
    interval (kmc.core.reversal), E_B from its anisotropy energy and the Zeeman energy.
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc.core import spins as core
+from kmc.core.layer_orientation import hold_layers, layer_signs
 from kmc.core.reversal import reverse_clusters
 from kmc.core.rng import new_state
 from kmc.model.state import capture, load
@@ -59,7 +62,9 @@ class MagnetParams:
         trajectory.
     equilibration_sweeps : float
         Metropolis sweeps (one attempt per ferromagnetic site each) at every coupling, at the run
-        temperature k_B·T (no rescaling). Convergence parameter (default 20).
+        temperature k_B·T (no rescaling). Convergence parameter (default 200: the internal order of
+        a network grown by the zero-field cycles reaches at 200 what it reaches at 1000, with the
+        new-site passes; 20, the earlier default, leaves it well below; docs/magnetism.md).
     field_substeps : int
         While a segment sweeps the field, each coupling interval is split into this many pieces,
         each at the field of its end, so frames record M(H) along the loop.
@@ -69,6 +74,21 @@ class MagnetParams:
     attempt_frequency_hz : float
         f₀ of the Néel–Brown rate (Hz). Default 10⁹ Hz, the customary value for single-domain
         particles (W. F. Brown, Phys. Rev. 130, 1677 (1963); 10⁹–10¹⁰ Hz in the literature).
+    new_site_passes : int
+        A site that has just become ferromagnetic is born with a random spin, which then turns in
+        the exchange field of its neighbours (and the applied field) before the sweeps: this many
+        Metropolis passes over the new sites only with uniform trial directions, then as many with
+        the model's step (:func:`settle_sites`; a spin's own relaxation takes ~1/f₀, far below the
+        coupling interval). Without it (0) a region converted within one interval starts as
+        domains of random spins that the sweeps anneal only slowly. Convergence parameter
+        (default 20).
+    spanning_orientation : str
+        ``"held"`` (default): after each coupling's sweeps, the net moment of a cluster that spans the
+        cell is turned back onto the anisotropy minimum σe it was in before them (one rigid rotation;
+        kmc.core.layer_orientation), because the laterally infinite layer it stands for cannot
+        rotate, while the finite cell's net moment diffuses under local moves. ``"free"``: the
+        sweeps alone (versions before it; their spanning networks wander at zero field once the
+        sweeps are many).
     """
 
     #: keys of earlier versions and why they are gone (a config naming one is refused with this)
@@ -86,12 +106,18 @@ class MagnetParams:
     }
 
     coupling_interval_s: float = 10.0
-    equilibration_sweeps: float = 20.0
+    equilibration_sweeps: float = 200.0
     field_substeps: int = 10
     sequential_sweeps: int = 1
     attempt_frequency_hz: float = 1e9
+    spanning_orientation: str = "held"
+    new_site_passes: int = 20
 
     def __post_init__(self):
+        if int(self.new_site_passes) != self.new_site_passes or not 0 <= self.new_site_passes <= 10_000:
+            raise ValueError(f"new_site_passes must be an integer in [0, 10000], got {self.new_site_passes}")
+        if self.spanning_orientation not in ("held", "free"):
+            raise ValueError(f"spanning_orientation must be 'held' or 'free', got {self.spanning_orientation!r}")
         if not self.coupling_interval_s > 0:
             raise ValueError(f"coupling_interval_s must be > 0, got {self.coupling_interval_s}")
         if not 0 <= self.equilibration_sweeps <= 1e6:
@@ -102,6 +128,22 @@ class MagnetParams:
             raise ValueError(f"sequential_sweeps must be 0 or 1, got {self.sequential_sweeps}")
         if int(self.field_substeps) != self.field_substeps or self.field_substeps < 1:
             raise ValueError(f"field_substeps must be an integer >= 1, got {self.field_substeps}")
+
+
+def settle_sites(model, spins, sites, knbr, jb, hz, ks, axis, kt_ev, passes, rng) -> None:
+    """Metropolis passes over ``sites`` only, in their order, every other spin fixed (the plug-in's
+    ΔE at k_B·T = ``kt_ev``): ``passes`` with trial directions uniform on the sphere, which let a
+    spin jump to its neighbours' side at once, then ``passes`` with the model's own trial step,
+    which resolve the cap around it (Ising: 2·passes flip passes). 20 + 20 passes bring one spin
+    in an exchange field h to the Langevin ⟨cos θ⟩ = coth(βh) − 1/βh for βh up to 20
+    (tests/test_magnet.py)."""
+    kernels = core.sweep_kernels(model.delta_e)
+    n_att = passes * len(sites)
+    if model.vector:
+        kernels.sweep_vector(spins, sites, knbr, jb, hz, ks, axis, 0.0, kt_ev, n_att, rng, True)
+        kernels.sweep_vector(spins, sites, knbr, jb, hz, ks, axis, model.step, kt_ev, n_att, rng, True)
+    else:
+        kernels.sweep_ising(spins, sites, knbr, jb, hz, kt_ev, 2 * n_att, rng, True)
 
 
 class Magnet:
@@ -175,8 +217,9 @@ class Magnet:
 
     # --- state changes ------------------------------------------------------------------------
     def update_phases(self, occ: np.ndarray) -> tuple[int, int]:
-        """Recompute phases from the N occupancy; give new ferromagnetic sites random spins and
-        take the spins of sites that turned paramagnetic. Returns (sites gained, sites lost)."""
+        """Recompute phases from the N occupancy; give new ferromagnetic sites random spins, let them
+        turn in their neighbours' field (``new_site_passes``) and take the spins of sites that turned
+        paramagnetic. Returns (sites gained, sites lost)."""
         new = self.tables.phases(occ, self.hmnbr).astype(np.int8)
         if self._initialised and np.array_equal(new, self.phase):
             return 0, 0
@@ -197,7 +240,17 @@ class Magnet:
         self.kb = np.where(ferro, self.tables.anisotropy_ev[self.phase], 0.0)  # Néel–Brown: E_K = Σ kb
         self._initialised = True
         self.set_field(self.field_oe)
+        self._settle(gained)
         return len(gained), len(lost)
+
+    def _settle(self, gained: np.ndarray) -> None:
+        """Let the sites that have just become ferromagnetic turn in the field of their neighbours
+        (:func:`settle_sites`, ``new_site_passes``), in a random order."""
+        if self.params.new_site_passes <= 0 or len(gained) == 0:
+            return
+        order = np.ascontiguousarray(gained[core.permutation(len(gained), self.rng)])
+        settle_sites(self.model, self.spins, order, self.knbr, self.jb, self.hz, self.ks, self.axis, self.kt_ev,
+                     int(self.params.new_site_passes), self.rng)
 
     def set_field(self, field_oe: float) -> None:
         """Applied field along the model's axis (Oe); Zeeman energy μ_i B in eV per site."""
@@ -206,10 +259,16 @@ class Magnet:
 
     def relax(self, n_sweeps: float) -> int:
         """Metropolis sweeps over the ferromagnetic sites at k_B·T in the current field (fractional
-        sweeps allowed: n_sweeps × sites attempts). Returns the number of accepted moves."""
+        sweeps allowed: n_sweeps × sites attempts); then, with ``spanning_orientation = "held"``,
+        every spanning cluster's net moment is turned back onto its minimum σe. Returns the number
+        of accepted moves."""
         n_att = int(round(n_sweeps * len(self.active)))
         if n_att <= 0:
             return 0
+        held = self.params.spanning_orientation == "held"
+        if held:
+            sigma = layer_signs(self.spins, self.members, self.ptr, self.wraps, self.mu, self.kb, self.axis,
+                                self.field_oe * TESLA_PER_OE, MU_B_EV_PER_T)
         m = self.model
         kernels = core.sweep_kernels(m.delta_e)  # this plug-in's sweeps, cached on disk (kmc.core.kernels)
         sequential = bool(self.params.sequential_sweeps)
@@ -219,6 +278,8 @@ class Magnet:
         else:
             acc = kernels.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, n_att,
                                       self.rng, sequential)
+        if held:
+            hold_layers(self.spins, self.members, self.ptr, self.mu, self.axis, sigma)
         self.sweeps_done += n_sweeps
         self.attempts += n_att
         self.accepted += acc
