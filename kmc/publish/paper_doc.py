@@ -8,7 +8,8 @@ Run:  python -m kmc.publish.paper_doc docs/data/paper_result.json [--doc docs/pa
       python -m kmc.publish.paper_doc --prediction docs/data/table1_nn_sign_predict_result.json \
           --fit table1_nn_sign_fit --block predict-nn-sign --figures docs/figures
 
-A JSON argument is a result written by ``mikmc report`` (``result.json``, :mod:`kmc.paper.result`);
+With ``--prediction``, ``--figures`` draws the depth and alignment figures of that result
+(``NAME_depth.png``, ``NAME_alignment.png``). A JSON argument is a result written by ``mikmc report`` (``result.json``, :mod:`kmc.paper.result`);
 store arguments are summarised first (``--save`` keeps that summary). Every block between
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` in the page is replaced by the matching
 function below; text outside the markers is left as written. ``--calibration`` does the same for
@@ -308,6 +309,8 @@ def main(argv=None) -> None:
                 else prediction_markdown(result, args.fit))
         if args.prediction and args.figures:
             print(f"figure: {figure_depth(result, Path(args.figures) / f'{args.block}_depth.png')}")
+            aligned = figure_alignment(result, Path(args.figures) / f"{args.block}_alignment.png")
+            print(f"figure: {aligned}" if aligned else "no magnetisation profiles in the result: no alignment figure")
         names = replace_blocks(doc, {args.block: body})
         print(f"{doc}: regenerated {', '.join(names) or f'nothing (no generated:{args.block} block)'}")
         return
