@@ -62,9 +62,9 @@ class MagnetParams:
         trajectory.
     equilibration_sweeps : float
         Metropolis sweeps (one attempt per ferromagnetic site each) at every coupling, at the run
-        temperature k_B·T (no rescaling). Convergence parameter (default 200: the internal order of
-        a network grown by the zero-field cycles reaches at 200 what it reaches at 1000, with the
-        new-site passes; 20, the earlier default, leaves it well below; docs/magnetism.md).
+        temperature k_B·T (no rescaling). Convergence parameter (default 200, where the earlier 20
+        left the networks grown by zero-field cycles in domains; on 50 nm films some still need
+        1000: docs/magnetism.md, "Convergence", measures it).
     field_substeps : int
         While a segment sweeps the field, each coupling interval is split into this many pieces,
         each at the field of its end, so frames record M(H) along the loop.

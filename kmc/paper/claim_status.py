@@ -49,7 +49,8 @@ CLAIMS = (
           "three numbers on the paper's 6 × 6-cell films (runs/calibrations/table1_nn_sign_wide_fit.toml)"),
     Claim(3, "High M, 3 min: M_R after zero-field cycling exceeds M_S at the end of field-on gating",
           "predicted", "spins at the real temperature, Néel–Brown reversal with literature K and f₀; no magnetic "
-          "parameter was set or fitted with M_R in view"),
+          "parameter was set or fitted with M_R in view (the magnet's numerical settings — sweeps, new-site passes, "
+          "held spanning layers — were judged on the convergence of the networks' internal order)"),
     Claim(4, "ΔM_R/ΔM_S larger after 3 min than after 1 h for every state, Mid M the lowest after 1 h",
           "predicted", "as claim 3"),
     Claim(5, "depth reversal: Low M depleted at the top, High M at the bottom",
