@@ -49,6 +49,13 @@ def test_holding_keeps_every_pair_angle_and_puts_the_moment_on_its_minimum():
     assert np.allclose(m / np.linalg.norm(m), sigma[0] * AXIS, atol=1e-12)
     assert np.linalg.norm(m) == pytest.approx(np.linalg.norm(mu[layer] @ before[layer]))
     assert np.array_equal(spins[8:], before[8:])  # a finite cluster is left to Néel–Brown
+    clock = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [1.0, 0, 0]])  # q = 4 states about e = x
+    x = np.array([1.0, 0, 0])
+    assert hold_layers(clock, np.arange(4), np.array([0, 4]), np.ones(4), x, np.array([-1], dtype=np.int8),
+                       False) == 1  # not rotatable: mirrored through the plane normal to e
+    assert clock.tolist() == [[-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [-1.0, 0, 0]]
+    assert hold_layers(clock, np.arange(4), np.array([0, 4]), np.ones(4), x, np.array([-1], dtype=np.int8),
+                       False) == 0  # already in its minimum
     ising = np.array([1, -1, 1, 1, -1], dtype=np.int8)
     sig = layer_signs(ising, np.arange(5), np.array([0, 5]), np.array([True]), np.ones(5), np.full(5, 1e-6), AXIS,
                       0.0, MU_B_EV_PER_T)

@@ -7,7 +7,8 @@ moves let the cell's net moment diffuse over the sphere (the zero mode of the fi
 rotational diffusion slows only as 1/N): given enough sweeps it crosses the hard plane, which the
 layer it stands for cannot do. So the sweeps equilibrate a spanning cluster internally, and its net
 moment is then turned back onto σe, σ its sign before the sweeps, by one rigid rotation of all its
-spins (Ising: reversing all of them if its sign changed). A rigid rotation leaves the exchange
+spins (Ising, and vector models whose states are not the whole sphere: mirroring all of them through
+the plane normal to e if its sign changed). A rigid rotation leaves the exchange
 energy unchanged; it moves the net moment to the Stoner–Wohlfarth minimum the layer is in (in a
 field above the layer's anisotropy field, the one minimum along the field, as kmc.core.reversal).
 """
@@ -81,10 +82,11 @@ def rotation_onto(a, b):
 
 
 @njit(cache=True)
-def hold_layers(spins, members, ptr, mu, axis, sigma):
-    """Turn the net moment of every cluster with σ ≠ 0 onto σ·axis (vector spins: one rigid rotation
-    of all its spins, renormalised; Ising: all reversed if the sign changed). Returns how many
-    clusters were turned."""
+def hold_layers(spins, members, ptr, mu, axis, sigma, rotate=True):
+    """Turn the net moment of every cluster with σ ≠ 0 onto σ·axis (vector spins with ``rotate``: one
+    rigid rotation of all its spins, renormalised); Ising spins, or vector spins without ``rotate``
+    (models whose states are not the whole sphere): all mirrored through the plane normal to the axis
+    if the sign of the moment along it is not σ. Returns how many clusters were turned."""
     m = np.empty(3)
     target = np.empty(3)
     s = np.empty(3)
@@ -98,6 +100,15 @@ def hold_layers(spins, members, ptr, mu, axis, sigma):
             if m[0] * sigma[c] < 0.0:
                 for q in range(lo, hi):
                     spins[members[q]] = -spins[members[q]]
+                n_turned += 1
+            continue
+        if not rotate:
+            if (m[0] * axis[0] + m[1] * axis[1] + m[2] * axis[2]) * sigma[c] < 0.0:
+                for q in range(lo, hi):
+                    i = members[q]
+                    d = spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2]
+                    for a in range(3):
+                        spins[i, a] -= 2.0 * d * axis[a]
                 n_turned += 1
             continue
         norm = np.sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2])

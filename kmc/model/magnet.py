@@ -279,7 +279,8 @@ class Magnet:
             acc = kernels.sweep_ising(self.spins, self.active, self.knbr, self.jb, self.hz, self.kt_ev, n_att,
                                       self.rng, sequential)
         if held:
-            hold_layers(self.spins, self.members, self.ptr, self.mu, self.axis, sigma)
+            hold_layers(self.spins, self.members, self.ptr, self.mu, self.axis, sigma,
+                        bool(getattr(m, "rotatable", False)))
         self.sweeps_done += n_sweeps
         self.attempts += n_att
         self.accepted += acc

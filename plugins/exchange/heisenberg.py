@@ -50,6 +50,7 @@ class Heisenberg:
         j = phase_exchange_ev(phases.curie_k, critical_ratio("heisenberg", z), self.j_scale, phases.ferromagnetic)
         k = np.where(phases.ferromagnetic, self.anisotropy_scale * phases.anisotropy_ev, 0.0)
         model = SpinModel(name=self.name, vector=True, j_phase_ev=j, k_phase_ev=k,
-                          axis=np.array(AXES[self.axis]), step=self.step, delta_e=heisenberg_delta_e)
+                          axis=np.array(AXES[self.axis]), step=self.step, delta_e=heisenberg_delta_e,
+                          rotatable=True)
         model.check(len(phases.names))
         return model

@@ -74,6 +74,12 @@ class SpinModel:
         Width of a vector trial move (<= 0: uniform on the sphere).
     delta_e : callable
         numba-jitted energy difference of one move (signature in kmc.core.spins).
+    rotatable : bool
+        True if every direction on the sphere is a state of the model (classical Heisenberg), so a
+        spanning cluster may be turned rigidly back onto its anisotropy minimum
+        (kmc.core.layer_orientation); False (default, e.g. clock models): it is only mirrored back
+        through the plane normal to ``axis`` if the sweeps carried it across, the operation that
+        Néel–Brown reversal already applies.
     """
 
     name: str
@@ -83,6 +89,7 @@ class SpinModel:
     axis: np.ndarray
     step: float
     delta_e: Callable
+    rotatable: bool = False
 
     def check(self, n_phase: int) -> None:
         if self.j_phase_ev.shape != (n_phase, n_phase):
