@@ -46,19 +46,17 @@ def network_order(group, path: str) -> dict:
     """|M|/M_S of the largest spanning cluster in the run's last snapshot (its internal order, which
     does not depend on where it points), rebuilt from the stored N occupancy and spins."""
     from kmc.engine.checkpoint import rebuild
+    from kmc.model.ferro_network import moment_vector, restore_snapshot
     from kmc.storage.snapshots import read_snapshot
 
     magnet = rebuild(dict(group.attrs), path, None).processes[0]
-    snap = read_snapshot(group, -1)
-    magnet.update_phases(snap["occupancy"])
-    magnet.spins[:] = snap["spin"] if magnet.model.vector else snap["spin"].astype(np.int8)
+    restore_snapshot(magnet, read_snapshot(group, -1))
     best = (0.0, float("nan"))
     for c in np.flatnonzero(magnet.wraps):
         sites = magnet.members[magnet.ptr[c]:magnet.ptr[c + 1]]
         ms = magnet.mu[sites].sum()
-        m = magnet.mu[sites] @ (magnet.spins[sites] if magnet.model.vector else magnet.spins[sites, None] * magnet.axis)
         if ms > best[0]:
-            best = (float(ms), float(np.linalg.norm(m) / ms))
+            best = (float(ms), float(np.linalg.norm(moment_vector(magnet, sites)) / ms))
     return {"network_order_final": best[1], "network_moment_share": best[0] / max(float(magnet.mu.sum()), 1e-300)}
 
 

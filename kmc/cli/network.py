@@ -38,10 +38,8 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     """Records (dicts) of one run group: per snapshot, the network and its order at each temperature.
     ``point_fingerprint``: that of the run's campaign point (all its replicas), as ``mikmc report`` gives it;
     ``overrides``: magnetic config keys changed for the analysis (``--set``)."""
-    import numpy as np
-
     from kmc.engine.checkpoint import rebuild
-    from kmc.model.ferro_network import network_summary, order_retained, spanning_alignment
+    from kmc.model.ferro_network import network_summary, order_retained, restore_snapshot, spanning_alignment
     from kmc.paper.report import identify_state
     from kmc.paper.result import fingerprint
     from kmc.storage.snapshots import read_snapshot
@@ -61,11 +59,7 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     out = []
     for k in snapshots:
         snap = read_snapshot(group, k)
-        magnet.update_phases(snap["occupancy"])
-        if not np.array_equal(magnet.phase, snap["phase"]):
-            raise ValueError(f"snapshot {snap['index']}: the phases recomputed from its N occupancy differ from "
-                             "the stored ones (another phase plug-in or mikmc version?)")
-        magnet.spins[:] = snap["spin"] if magnet.model.vector else snap["spin"].astype(np.int8)
+        restore_snapshot(magnet, snap)
         rec = {"store": where, "fingerprint": fingerprint([group]), "point_fingerprint": point_fingerprint,
                "overrides": overrides or {}, "state": state, "relax": relax,
                "snapshot": snap["index"], "time_s": snap["time_s"], "label": _snapshot_label(sim, snap["time_s"]),

@@ -16,7 +16,7 @@ field above the layer's anisotropy field, the one minimum along the field, as km
 import numpy as np
 from numba import njit
 
-from kmc.core.reversal import barrier_ev
+from kmc.core.reversal import barrier_ev, cluster_sums, mirror_cluster
 
 
 @njit(cache=True)
@@ -41,20 +41,13 @@ def layer_signs(spins, members, ptr, wraps, mu, k_site_ev, axis, field_t, mu_b_e
     moments (μB), ``k_site_ev`` anisotropy energy per site (eV)."""
     n_c = ptr.shape[0] - 1
     sigma = np.zeros(n_c, dtype=np.int8)
-    m = np.empty(3)
     for c in range(n_c):
         if not wraps[c]:
             continue
-        _moment(spins, members, ptr[c], ptr[c + 1], mu, m)
-        proj = m[0] if spins.ndim == 1 else m[0] * axis[0] + m[1] * axis[1] + m[2] * axis[2]
+        moment, proj, e_k = cluster_sums(spins, members, ptr[c], ptr[c + 1], mu, k_site_ev, axis)
         if proj == 0.0:
             continue
         s = 1 if proj > 0.0 else -1
-        e_k = 0.0
-        moment = 0.0
-        for q in range(ptr[c], ptr[c + 1]):
-            e_k += k_site_ev[members[q]]
-            moment += mu[members[q]]
         if barrier_ev(e_k, moment * mu_b_ev_per_t * field_t, s) == 0.0:
             s = -s  # the field has removed this minimum
         sigma[c] = s
@@ -96,19 +89,10 @@ def hold_layers(spins, members, ptr, mu, axis, sigma, rotate=True):
             continue
         lo, hi = ptr[c], ptr[c + 1]
         _moment(spins, members, lo, hi, mu, m)
-        if spins.ndim == 1:
-            if m[0] * sigma[c] < 0.0:
-                for q in range(lo, hi):
-                    spins[members[q]] = -spins[members[q]]
-                n_turned += 1
-            continue
-        if not rotate:
-            if (m[0] * axis[0] + m[1] * axis[1] + m[2] * axis[2]) * sigma[c] < 0.0:
-                for q in range(lo, hi):
-                    i = members[q]
-                    d = spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2]
-                    for a in range(3):
-                        spins[i, a] -= 2.0 * d * axis[a]
+        if spins.ndim == 1 or not rotate:
+            proj = m[0] if spins.ndim == 1 else m[0] * axis[0] + m[1] * axis[1] + m[2] * axis[2]
+            if proj * sigma[c] < 0.0:
+                mirror_cluster(spins, members, lo, hi, axis)
                 n_turned += 1
             continue
         norm = np.sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2])

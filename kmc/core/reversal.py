@@ -45,6 +45,37 @@ def flip_probability(k_away_hz, k_back_hz, dt_s):
 
 
 @njit(cache=True)
+def cluster_sums(spins, members, lo, hi, mu, k_site_ev, axis):
+    """(m, proj, e_k) of the cluster ``members[lo:hi]``: its moment Σμ_i (μB), its moment along
+    ``axis`` Σμ_i s_i·e (μB) and its anisotropy energy Σ K_i (eV)."""
+    m = 0.0
+    proj = 0.0
+    e_k = 0.0
+    for q in range(lo, hi):
+        i = members[q]
+        m += mu[i]
+        e_k += k_site_ev[i]
+        if spins.ndim == 2:
+            proj += mu[i] * (spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2])
+        else:
+            proj += mu[i] * spins[i]
+    return m, proj, e_k
+
+
+@njit(cache=True)
+def mirror_cluster(spins, members, lo, hi, axis):
+    """Mirror every spin of ``members[lo:hi]`` through the plane normal to ``axis`` (Ising: reverse it)."""
+    for q in range(lo, hi):
+        i = members[q]
+        if spins.ndim == 2:
+            d = spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2]
+            for a in range(3):
+                spins[i, a] -= 2.0 * d * axis[a]
+        else:
+            spins[i] = -spins[i]
+
+
+@njit(cache=True)
 def reverse_clusters(spins, members, ptr, wraps, mu, k_site_ev, axis, field_t, kt_ev, f0_hz, dt_s, rng,
                      mu_b_ev_per_t):
     """Sample the reversal of every cluster over ``dt_s`` (s); returns how many reversed.
@@ -53,21 +84,10 @@ def reverse_clusters(spins, members, ptr, wraps, mu, k_site_ev, axis, field_t, k
     ``wraps[c]``: it spans the periodic cell (a laterally extended layer: no coherent thermal
     reversal; it follows only a field above its anisotropy field 2E_K/m, where one minimum is left); ``mu`` moments (μB), ``k_site_ev`` anisotropy
     energy of each site (eV), ``field_t`` the applied field along ``axis`` (T)."""
-    vector = spins.ndim == 2
     n_rev = 0
     for c in range(ptr.shape[0] - 1):
         lo, hi = ptr[c], ptr[c + 1]
-        m = 0.0
-        proj = 0.0
-        e_k = 0.0
-        for q in range(lo, hi):
-            i = members[q]
-            m += mu[i]
-            e_k += k_site_ev[i]
-            if vector:
-                proj += mu[i] * (spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2])
-            else:
-                proj += mu[i] * spins[i]
+        m, proj, e_k = cluster_sums(spins, members, lo, hi, mu, k_site_ev, axis)
         if m <= 0.0 or proj == 0.0:
             continue
         sigma = 1.0 if proj > 0.0 else -1.0
@@ -81,12 +101,5 @@ def reverse_clusters(spins, members, ptr, wraps, mu, k_site_ev, axis, field_t, k
         if uniform(rng) >= flip_probability(k_away, k_back, dt_s):
             continue
         n_rev += 1
-        for q in range(lo, hi):
-            i = members[q]
-            if vector:
-                d = spins[i, 0] * axis[0] + spins[i, 1] * axis[1] + spins[i, 2] * axis[2]
-                for a in range(3):
-                    spins[i, a] -= 2.0 * d * axis[a]
-            else:
-                spins[i] = -spins[i]
+        mirror_cluster(spins, members, lo, hi, axis)
     return n_rev

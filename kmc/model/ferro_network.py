@@ -26,6 +26,16 @@ from kmc.core.rng import new_state
 from kmc.units import K_B_EV
 
 
+def restore_snapshot(magnet, snap: dict) -> None:
+    """Put a stored snapshot (kmc.storage.snapshots.read_snapshot) into ``magnet``: phases recomputed
+    from its N occupancy, which must equal the stored phases (ValueError otherwise), and its spins."""
+    magnet.update_phases(snap["occupancy"])
+    if not np.array_equal(magnet.phase, snap["phase"]):
+        raise ValueError(f"snapshot {snap['index']}: the phases recomputed from its N occupancy differ from "
+                         "the stored ones (another phase plug-in or mikmc version?)")
+    magnet.spins[:] = snap["spin"] if magnet.model.vector else snap["spin"].astype(np.int8)
+
+
 def spanning_sites(magnet) -> np.ndarray:
     """Metal sites of the clusters that span the periodic cell (int64, sorted)."""
     n_clusters = len(magnet.ptr) - 1
@@ -64,7 +74,7 @@ def spanning_alignment(magnet) -> float:
     return float(proj @ magnet.mu[sites]) / mu if mu > 0 else float("nan")
 
 
-def _moment_vector(magnet, sites: np.ndarray) -> np.ndarray:
+def moment_vector(magnet, sites: np.ndarray) -> np.ndarray:
     """Σ μ_i s_i over ``sites`` (μB), as a 3-vector (Ising spins along the axis)."""
     mu = magnet.mu[sites]
     if magnet.model.vector:
@@ -98,7 +108,7 @@ def order_retained(magnet, temperature_k: float, sweeps=(500, 1000, 2000, 4000),
     for n in counts:
         magnet.relax(n - done)
         done = n
-        m = _moment_vector(magnet, sites)
+        m = moment_vector(magnet, sites)
         order.append(float(np.linalg.norm(m)) / mu_total if mu_total > 0 else float("nan"))
         alignment.append(float(m @ magnet.axis) / mu_total if mu_total > 0 else float("nan"))
     block = np.minimum(magnet.layer[sites] * n_blocks // max(magnet.n_layers, 1), n_blocks - 1)
@@ -106,7 +116,7 @@ def order_retained(magnet, temperature_k: float, sweeps=(500, 1000, 2000, 4000),
     for b in range(n_blocks):
         in_b = sites[block == b]
         mu_b = float(magnet.mu[in_b].sum())
-        block_order.append(float(np.linalg.norm(_moment_vector(magnet, in_b))) / mu_b if mu_b > 0 else float("nan"))
+        block_order.append(float(np.linalg.norm(moment_vector(magnet, in_b))) / mu_b if mu_b > 0 else float("nan"))
     return {"temperature_k": float(temperature_k), "sweeps": counts, "order": order, "alignment": alignment,
             "block_order": block_order,
             "spanning_share": mu_total / float(magnet.mu.sum()) if mu_total > 0 else 0.0}
