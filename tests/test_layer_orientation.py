@@ -91,7 +91,7 @@ def _slab_history(mode, couplings=300):
 def test_a_thin_layer_wanders_under_the_sweeps_alone_and_holds_its_minimum_when_held():
     free_along, free_size = _slab_history("free")
     held_along, held_size = _slab_history("held")
-    assert (free_along < 0).mean() > 0.2  # the zero mode of the 16-site cell: the layer cannot do this
+    assert 0.3 < (free_along < 0).mean() < 0.7  # about half the time: the zero mode of the 16-site cell: the layer cannot do this
     assert (held_along > 0).all()
     assert np.allclose(held_along, held_size)  # the net moment on the axis
     # the internal state is the sweeps' own: same |M| distribution (samples 10 couplings apart)
