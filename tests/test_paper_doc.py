@@ -92,10 +92,11 @@ def test_the_prose_of_the_mechanism_section_holds_in_the_result(result):
 
 def test_the_prose_on_the_shortfalls_holds_in_the_result(result):
     """docs/paper.md says: ΔM_S within 25 % for every state, Mid M's about 20 % too large and Low and
-    High M's about 15 % too small, in every column; ΔM_R far too small but for Mid M after 1 h, of
-    the paper's size there; every ΔM_R and ratio off by more than 25 %; the model's Low M loses the
-    largest share of M_S over the 3 min relaxation (the paper: lower states relax slower); High M's
-    gating slope falls from the first block to the second and then rises."""
+    High M's about 15 % too small, in every column; ΔM_R a quarter to a half of the paper's but for
+    High M after 1 h (about a tenth) and Mid M after 1 h (above the paper's); every ΔM_R and ratio off
+    by more than 25 %; the final M_R of a replica typically 50–100 emu/cm³ in size, of either sign; the model's Low M
+    loses the largest share of M_S over the 3 min relaxation (the paper: lower states relax slower);
+    High M's gating slope falls from the first block to the second and then rises."""
     runs = {(r["state"], r["relax"]): r for r in result["runs"]}
     paper = result["paper"]
     for relax in ("3min", "1h", "field-on"):
@@ -105,9 +106,12 @@ def test_the_prose_on_the_shortfalls_holds_in_the_result(result):
         if relax == "field-on":
             continue
         dmr = r["table1"]["dMR"]["mean"] / paper[state]["dMR"][relax]
-        assert (0.5 < dmr < 2.0) if (state, relax) == ("mid", "1h") else dmr < 0.35, (state, relax)
+        expected = {("mid", "1h"): (1.0, 2.0), ("high", "1h"): (0.05, 0.15)}.get((state, relax), (0.25, 0.5))
+        assert expected[0] < dmr < expected[1], (state, relax, dmr)
         assert abs(dmr - 1) > 0.25, (state, relax)
         assert abs(r["table1"]["ratio"]["mean"] / paper[state]["ratio"][relax] - 1) > 0.25, (state, relax)
+        finals = np.abs([c["mr_final"] for c in r["replicas"]["claims"]])
+        assert np.median(finals) > 50 and finals.max() < 135, (state, relax)
     relax_pct = {s: mean_se([c["relax_pct"] for c in runs[(s, "3min")]["replicas"]["claims"] if c])[0]
                  for s in ("low", "mid", "high")}
     assert relax_pct["low"] < relax_pct["mid"] < relax_pct["high"] < 0
@@ -116,31 +120,79 @@ def test_the_prose_on_the_shortfalls_holds_in_the_result(result):
     assert m[1] < m[0] and m[-1] > m[1]
 
 
+def test_the_prose_on_claim_4_in_part_holds_in_the_result(result):
+    """docs/paper.md says: High M's ΔM_R/ΔM_S about 30 % after 3 min, about 6 % after 1 h, and at 3 min
+    above Low M's, each beyond 2 SE (claim_status's bound), and these are the only orderings of claim 4
+    that hold; at the end of the 3 min relaxation High M's bottom fifth carries about twice the M_S it
+    has after 1 h and is more aligned; every High M replica's final M_R is along the field after 3 min,
+    most against it after 1 h; Low and Mid M hold no metal at the electrode after either relaxation
+    and their ratios do not move with the relaxation beyond 2 SE; after 1 h High M's ratio is the
+    lowest; claim 4 is not reproduced."""
+    from kmc.paper import claim_status
+
+    runs = {(r["state"], r["relax"]): r for r in result["runs"]}
+    ratios = {k: [t["ratio"] for t in r["replicas"]["table1"]] for k, r in runs.items() if k[1] != "field-on"}
+    mean = {k: float(np.mean(v)) for k, v in ratios.items()}
+    assert 25 < mean[("high", "3min")] < 35 and 3 < mean[("high", "1h")] < 9
+    above = claim_status.above
+    held = {"high>low 3min": above(ratios[("high", "3min")], ratios[("low", "3min")]),
+            "high>low 1h": above(ratios[("high", "1h")], ratios[("low", "1h")]),
+            **{f"{s} 3min>1h": above(ratios[(s, "3min")], ratios[(s, "1h")]) for s in ("low", "mid", "high")},
+            **{f"{s}>mid 1h": above(ratios[(s, "1h")], ratios[("mid", "1h")]) for s in ("low", "high")}}
+    assert {k for k, v in held.items() if v} == {"high>low 3min", "high 3min>1h"}
+    for s in ("low", "mid"):
+        a, b = ratios[(s, "3min")], ratios[(s, "1h")]
+        assert not above(a, b) and not above(b, a), s
+    assert min(("low", "mid", "high"), key=lambda s: mean[(s, "1h")]) == "high"
+    prof = {relax: runs[("high", relax)]["profiles"] for relax in ("3min", "1h")}
+    fifth = len(prof["1h"]["ms_relax_end"]) // 5
+    bottom_ms = {k: float(np.sum(p["ms_relax_end"][:fifth])) for k, p in prof.items()}
+    bottom_align = {k: float(np.sum(p["m_relax_end"][:fifth])) / bottom_ms[k] for k, p in prof.items()}
+    assert 1.7 < bottom_ms["3min"] / bottom_ms["1h"] < 2.5 and bottom_align["3min"] > bottom_align["1h"]
+    for s in ("low", "mid"):
+        for relax in ("3min", "1h"):
+            assert np.sum(runs[(s, relax)]["profiles"]["ms_relax_end"][:fifth]) < 0.1 * bottom_ms["3min"], (s, relax)
+    sign = {relax: np.sign([c["mr_final"] for c in runs[("high", relax)]["replicas"]["claims"]]) for relax in ("3min", "1h")}
+    assert np.all(sign["3min"] > 0) and np.sum(sign["1h"] < 0) > len(sign["1h"]) / 2
+    assert claim_status.verdicts(paper_result.runs_of(result), result["paper"])[4] is False
+
+
 def test_the_prose_on_the_vsm_comparison_holds_in_the_result(result):
-    """docs/paper.md says the moment gained under 10 kOe is a small fraction of ΔM_S of aligned moments."""
+    """docs/paper.md says the moment gained under 10 kOe is about two fifths of ΔM_S of aligned moments,
+    a third to a half of the paper's ΔM_S."""
     field_on = [r for r in result["runs"] if r["relax"] == "field-on"]
     assert len(field_on) == 3
     for r in field_on:
-        assert r["table1"]["dMH"]["mean"] < 0.25 * r["table1"]["dMS"]["mean"], r["name"]   # "a small fraction"
+        assert 0.33 < r["table1"]["dMH"]["mean"] / r["table1"]["dMS"]["mean"] < 0.47, r["name"]
+        assert 0.3 < r["table1"]["dMH"]["mean"] / result["paper"][r["state"]]["dMS"] < 0.5, r["name"]
 
 
 def test_the_prose_on_mid_m_alignment_holds_in_the_result(result):
-    """docs/paper.md says: after the zero-field cycles the alignment M/M_S is near zero through the
-    film whatever the relaxation; Mid M's final remanence after 1 h is not below that after 3 min
-    (no loss of alignment over the hour); a 1 h relaxation leaves less M_S in High M's bottom half
-    at its end than 3 min."""
+    """docs/paper.md, under the depth figure: High M alone has metal at the electrode at the end of the
+    relaxation, the 1 h relaxation leaves less of it (bottom 10 nm); the cycles deplete every film from
+    the electrode up (final M_S of the bottom fifth above the middle's); the final alignment is along
+    the field in High M after 3 min (bottom fifth above 0.4) and a smaller fraction, of either sign,
+    elsewhere; Mid M's final remanence after 1 h is not below that after 3 min beyond 2 SE."""
     runs = {(r["state"], r["relax"]): r for r in result["runs"]}
     for state in ("low", "mid", "high"):
         for relax in ("3min", "1h"):
             p = runs[(state, relax)]["profiles"]
-            m, ms = np.asarray(p["m_final"], dtype=float), np.asarray(p["ms_final"], dtype=float)
-            assert abs(m.sum()) < 0.1 * ms.sum(), (state, relax)
+            ms = np.asarray(p["ms_final"], dtype=float)
+            fifth = len(ms) // 5
+            assert ms[:fifth].sum() > ms[2 * fifth:3 * fifth].sum(), (state, relax)
+            align = np.sum(p["m_final"][:fifth]) / ms[:fifth].sum()
+            if (state, relax) == ("high", "3min"):
+                assert align > 0.4
+            else:
+                assert abs(align) < 0.4, (state, relax)
+    signs = {np.sign(np.sum(runs[k]["profiles"]["m_final"])) for k in runs if k[1] != "field-on"}
+    assert signs == {-1.0, 1.0}
     mr = {relax: mean_se([c.get("mr_final") for c in runs[("mid", relax)]["replicas"]["claims"] if c])
           for relax in ("3min", "1h")}
     assert not mr["3min"][0] - mr["1h"][0] > 2 * math.hypot(mr["1h"][1], mr["3min"][1])
     ms = {relax: np.asarray(runs[("high", relax)]["profiles"]["ms_relax_end"], dtype=float) for relax in ("3min", "1h")}
-    half = len(ms["1h"]) // 2
-    assert ms["1h"][:half].sum() < ms["3min"][:half].sum()
+    four = len(ms["1h"]) // 5  # the bottom 10 nm of the 50 nm film
+    assert ms["1h"][:four].sum() < 0.6 * ms["3min"][:four].sum()
 
 
 def test_calibration_blocks_match_their_committed_results():
@@ -643,11 +695,12 @@ def test_network_block_and_prose_hold():
     """docs/paper.md, "What could hold a remanence": the block is generated from the committed JSON,
     which is the committed paper result's campaign; at the end of the field-on relaxation at most a
     sixth of the metal is ferromagnetic, over 90 % of the moment M₂N-like, half or more spanning,
-    keeping at most 0.15 of its order, aligned at most 0.06 by the runs; at the end of the cycles
-    about half the metal is ferromagnetic, about 3/4 M₂N-like and 1/4 Fe₄N-like, nearly all in the
-    spanning network, which keeps a quarter to two fifths of its order, the bottom fifth more than the
-    top; its alignment in the zero-field runs is a tenth or less, of either sign across states; under
-    10 kOe the runs aligned it less than its zero-field order."""
+    keeping at most a sixth of its order, aligned by the runs as far as it is ordered; High M's after
+    3 min the most ordered and aligned, after 1 h less than half that alignment; at the end of the
+    cycles about half the metal is ferromagnetic, about 3/4 M₂N-like and 1/4 Fe₄N-like, nearly all in
+    the spanning network, which keeps a quarter to two fifths of its order, the bottom fifth more than
+    the top; its alignment in the zero-field runs between about -0.2 and +0.3, of either sign across
+    states; under 10 kOe the runs aligned it as far as it is ordered."""
     from kmc.publish.network_doc import network_markdown, summarize
 
     source = "docs/data/paper_network.json"
@@ -666,23 +719,27 @@ def test_network_block_and_prose_hold():
     assert len(relax_end) == len(final) == 9
     for r in relax_end:
         assert r["ferro"][0] <= 1 / 6 and r["Co2N/Fe2N"][0] > 0.9 and r["spanning"][0] >= 0.5
-        assert r["order_last"][0] <= 0.15 and r["stored"][0] <= 0.06
+        assert r["order_last"][0] <= 1 / 6 and r["stored"][0] <= 1 / 6
+        assert abs(r["stored"][0] - r["order_last"][0]) < 0.05
+    off = {(r["state"], r["relax"]): r for r in relax_end}
+    best = max(off, key=lambda k: off[k]["stored"][0])
+    assert best == ("high", "3min") and max(off, key=lambda k: off[k]["order_last"][0]) == best
+    assert off[("high", "1h")]["stored"][0] < 0.5 * off[("high", "3min")]["stored"][0]
     for r in final:
         assert 0.45 < r["ferro"][0] < 0.7 and 0.68 < r["Co2N/Fe2N"][0] < 0.8 and 0.2 < r["Fe4N"][0] < 0.3
         assert r["spanning"][0] > 0.95 and 0.25 <= r["order_last"][0] <= 0.4 and r["bottom"][0] > r["top"][0]
     zero_field = [r["stored"][0] for r in final if r["relax"] != "field-on"]
-    assert max(abs(x) for x in zero_field) <= 0.1 and min(zero_field) < 0 < max(zero_field)
+    assert -0.25 < min(zero_field) < 0 < max(zero_field) < 0.3
     for r in final:
         if r["relax"] == "field-on":
-            assert 0 < r["stored"][0] < r["order_last"][0]
+            assert abs(r["stored"][0] - r["order_last"][0]) < 0.05 and r["stored"][0] > 0.3
 
 
 def test_network_with_m2n_paramagnetic_block_and_prose_hold():
     """docs/paper.md: the same snapshots with the M₂N-like class paramagnetic (analysis only): its
     block is generated from its JSON, the runs are the campaign's; M_S at the end of the cycles is
     a quarter to a third of the default's (0.2-0.35), the network left spans the cell with about half
-    the moment and keeps at most a fifth of its order (0.25 allowed), none of it along the start axis
-    (|alignment| <= 0.1); at the end of the field-on relaxation M_S is at most 6 emu/cm³."""
+    the moment and keeps a sixth to a third of its order, less than the default's network; at the end of the field-on relaxation M_S is at most 6 emu/cm³."""
     from kmc.publish.network_doc import network_markdown, summarize
 
     source = "docs/data/paper_network_m2n_paramagnetic.json"
@@ -700,7 +757,9 @@ def test_network_with_m2n_paramagnetic_block_and_prose_hold():
     for r in final:
         assert r["Co2N/Fe2N"][0] == 0.0
         assert 0.2 <= r["ms"][0] / default[(r["state"], r["relax"], r["label"])]["ms"][0] <= 0.35
-        assert 0.35 < r["spanning"][0] < 0.6 and r["order_last"][0] <= 0.25 and abs(r["alignment_last"][0]) <= 0.1
+        d = default[(r["state"], r["relax"], r["label"])]
+        assert 0.35 < r["spanning"][0] < 0.6 and 1 / 6 <= r["order_last"][0] <= 1 / 3
+        assert r["order_last"][0] < d["order_last"][0]
     assert all(r["ms"][0] <= 6 for r in summarize(data) if r["label"] == "relax, field on")
 
 

@@ -252,7 +252,7 @@ def figure_alignment(result: dict, path: Path) -> Path | None:
         axes[0, k].set_title(STATE_NAMES[s])
         axes[0, k].axhline(0, color="k", lw=0.5)
         axes[1, k].set_xlabel("height above the electrode (nm)")
-    return _save(fig, axes, path, ("M / M_S at zero field (slice)", "M_S of the slice (emu/cm³)"))
+    return _save(fig, axes, path, ("M / M_S of the slice", "M_S of the slice (emu/cm³)"))
 
 
 def replace_blocks(doc: Path, bodies: dict[str, str]) -> list[str]:
