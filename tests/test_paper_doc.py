@@ -480,9 +480,10 @@ def test_nn_width_block_and_prose_hold():
 
 def test_lateral_study_prose_holds():
     """docs/magnetism.md, lateral-size study under the default hop law: High M's ΔM_S and M_S at the
-    end of gating hardly depend on the width (within 10 emu/cm³ + 2 SE of the 6 × 6 value); ΔM_R/ΔM_S
-    and the alignment under 10 kOe are small everywhere, largest on the narrowest cells and smallest
-    in the widest run."""
+    end of gating hardly depend on the width (within 10 emu/cm³ + 2 SE of the 6 × 6 value); every run
+    ends with M_R along the field; ΔM_R/ΔM_S on 6 × 6 and the widest cells agree within 2 SE, about a
+    third; the alignment under 10 kOe at the end of the relaxation falls with the width; spins
+    dominate the wall time on the widest cells."""
     rows = [json.loads(line) for line in (ROOT / "docs" / "data" / "magnet_lateral.jsonl").read_text().splitlines()
             if line.strip()]
     by = {}
@@ -497,9 +498,13 @@ def test_lateral_study_prose_holds():
         for k in ("dMS", "ms_gate"):
             (m, se), (m6, se6) = stat[n][k], stat[6][k]
             assert abs(m - m6) < 10 + 2 * math.hypot(np.nan_to_num(se), se6), (n, k)
-    for k, small in (("ratio_pct", 20.0), ("alignment_relax", 0.2)):
-        means = [stat[n][k][0] for n in sizes]
-        assert max(means) < small and means[0] == max(means) and means[-1] == min(means), k
+    assert all(r["mr_final"] > 0 for n in sizes for r in by[n])          # every run along the field
+    (m6, s6), (mw, sw) = stat[6]["ratio_pct"], stat[sizes[-1]]["ratio_pct"]
+    assert abs(mw - m6) < 2 * math.hypot(s6, sw) and 25 < m6 < 45 and 25 < mw < 45   # "about a third"
+    align = [stat[n]["alignment_relax"][0] for n in sizes]
+    assert all(x > y for x, y in zip(align, align[1:]))                        # falls with the width
+    wide = by[sizes[-1]]
+    assert np.mean([r["spin_s"] / r["wall_s"] for r in wide]) > 0.7          # spins dominate the cost
 
 
 def test_the_prose_on_remanence_against_the_repulsion_holds():
