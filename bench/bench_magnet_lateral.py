@@ -5,8 +5,8 @@ Run:  python bench/bench_magnet_lateral.py [--cells 3 6 12] [--replicas 4 3 1] [
 
 Each (size, replica) runs ``mikmc run`` in a fresh process (seed = 1000 + replica, the same seeds at
 every size) and appends one JSON line to ``docs/data/magnet_lateral.jsonl`` (resumable: finished
-pairs are skipped; each line records the magnet settings it ran with). ``--docs`` writes the table between the markers in docs/magnetism.md from that
-file, so the numbers in the docs are generated, never typed. Nothing is asserted.
+pairs are skipped; each line records the magnet settings it ran with). ``--docs`` writes the table
+between the markers in docs/magnetism.md from that file, so the numbers in the docs are generated, never typed. Nothing is asserted.
 """
 
 from __future__ import annotations

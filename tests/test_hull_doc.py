@@ -119,9 +119,8 @@ def test_hull_prediction_block_and_prose_hold():
                   for relax in ("3min", "1h")}
         assert ms_off["1h"] < ms_off["3min"], s
     assert _ratio_orderings(druns) == [True, False, False, True, True, False, False]
-    dratio = {k: [t["ratio"] for t in v["replicas"]["table1"]] for k, v in druns.items() if k[1] != "field-on"}
-    assert claim_status.above(dratio[("high", "3min")], dratio[("low", "3min")])   # the default law: two
-    assert claim_status.above(dratio[("high", "3min")], dratio[("high", "1h")])    # orderings beyond 2 SE
+    dheld = claim_status.ratio_orderings(claim_status.by_state(paper_result.runs_of(default)))
+    assert dheld["High M above Low M at 3 min"] and dheld["High M: 3 min above 1 h"]  # default law: beyond 2 SE
     verdict = claim_status.verdicts(paper_result.runs_of(result), paper)
     assert verdict[3] is True and verdict[6] is True and verdict[5] is False and verdict[2] is False
     assert verdict[4] is False

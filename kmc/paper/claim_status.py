@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmc.analysis.stats import mean_se
-from kmc.paper.claims import STATES
+from kmc.paper.claims import STATE_NAMES, STATES
 
 #: Table 1 agreement asked for by the paper issue: every ΔM_S within this relative difference
 TABLE1_TOLERANCE = 0.25
@@ -86,6 +86,18 @@ def by_state(results) -> dict:
         claims += [c for c in r.claims if c]
         t1 += r.replicas or [r.t1]
     return out
+
+
+def ratio_orderings(by: dict) -> dict[str, bool]:
+    """The seven ΔM_R/ΔM_S orderings of the paper issue's done-when (claim 4 and High M above Low M),
+    each judged by :func:`above`; ``by``: :func:`by_state` output. Orderings whose runs are missing
+    are left out."""
+    ratio = {k: [t["ratio"] for t in v[1]] for k, v in by.items()}
+    pairs = ([("High M above Low M at 3 min", ("high", "3min"), ("low", "3min")),
+              ("High M above Low M at 1 h", ("high", "1h"), ("low", "1h"))]
+             + [(f"{STATE_NAMES[s]}: 3 min above 1 h", (s, "3min"), (s, "1h")) for s in STATES]
+             + [(f"Mid M below {STATE_NAMES[s]} at 1 h", (s, "1h"), ("mid", "1h")) for s in ("low", "high")])
+    return {text: above(ratio[a], ratio[b]) for text, a, b in pairs if a in ratio and b in ratio}
 
 
 def verdicts(results, paper_table1: dict) -> dict[int, bool | None]:

@@ -106,14 +106,7 @@ def prediction_markdown(result: dict, calibration: str) -> str:
     judges them on these runs (each beyond K_SE combined standard errors)."""
     summaries = paper_result.runs_of(result)
     by = claim_status.by_state(summaries)
-    ratio = {k: [t["ratio"] for t in v[1]] for k, v in by.items()}
-    checks = []
-    for text, a, b in ([("High M above Low M at 3 min", ("high", "3min"), ("low", "3min")),
-                        ("High M above Low M at 1 h", ("high", "1h"), ("low", "1h"))]
-                       + [(f"{STATE_NAMES[s]}: 3 min above 1 h", (s, "3min"), (s, "1h")) for s in STATES]
-                       + [(f"Mid M below {STATE_NAMES[s]} at 1 h", (s, "1h"), ("mid", "1h")) for s in ("low", "high")]):
-        if a in ratio and b in ratio:
-            checks.append(f"{text}: {'yes' if claim_status.above(ratio[a], ratio[b]) else 'no'}")
+    checks = [f"{text}: {'yes' if holds else 'no'}" for text, holds in claim_status.ratio_orderings(by).items()]
     dms = {k: [t["dMS"] for t in v[1]] for k, v in by.items()}
     order = []
     for relax in ("3min", "1h"):
