@@ -795,3 +795,42 @@ def test_network_under_the_attractive_law_block_and_prose_hold():
     for r in ends.values():
         assert r["CoFe"][0] > 0.5 and r["order_last"][0] > 0.8 and r["stored"][0] > 0
     assert min(ends, key=lambda s: ends[s]["stored"][0]) == "low"
+
+
+def test_crossover_block_and_prose_hold():
+    """docs/paper.md, "Claim 4 and the depth crossover": the block is generated from the committed
+    results and networks (the crossover networks of the crossover campaign's data); top depletion up to
+    12 min, bottom ≈ top at 16 min, bottom depletion at 20 min; the ratio falls over the hour beyond
+    2 SE at 16 min only; at 20 min it stays above a quarter with 5 of 6 replicas along the field;
+    before the crossover the network's alignment at field-off is about 0.1 and the ratio low after
+    either relaxation; the spanning share falls by about a quarter at 16 min and not at 20 min."""
+    from kmc.publish.crossover_doc import crossover_markdown, points, rows
+
+    sources = ["docs/data/paper_result.json", "docs/data/crossover_result.json",
+               "docs/data/paper_network.json", "docs/data/crossover_network.json"]
+    results = [paper_result.read(ROOT / s) for s in sources[:2]]
+    networks = [json.loads((ROOT / s).read_text()) for s in sources[2:]]
+    text = DOC.read_text()
+    m = re.search(r"<!-- generated:crossover -->\n(.*?)\n<!-- /generated:crossover -->", text, re.S)
+    assert m and m.group(1) == crossover_markdown(results, networks, sources), \
+        "run python -m kmc.publish.crossover_doc " + " ".join(sources[:2]) + " --network " + " ".join(sources[2:])
+    crossover_prints = {r["fingerprint"] for r in results[1]["runs"]}
+    assert {r["point_fingerprint"] for r in networks[1]["records"]} == crossover_prints
+    pts = points(results, networks)
+    assert all(len(p["spanning"]) == len(p["ratio"]) == 6 for p in pts.values())  # every replica joined
+    table = {r["gate_min"]: r for r in rows(pts)}
+    assert sorted(table) == [4, 8, 12, 16, 20]
+    for gate in (4, 8, 12):
+        r = table[gate]
+        assert r["top"][0] < r["bottom"][0]
+        assert abs(r["fall_se"]) < 2 and max(r["ratio_3min"][0], r["ratio_1h"][0]) < 25
+        assert max(r["align_3min"][0], r["align_1h"][0]) < 0.15
+    assert abs(table[16]["top"][0] - table[16]["bottom"][0]) < 0.01
+    assert table[20]["bottom"][0] < table[20]["top"][0]
+    assert [g for g, r in table.items() if r["fall_se"] > 2] == [16]
+    assert table[20]["ratio_1h"][0] > 25 and table[20]["along"][2:] == (5, 6)
+    s16, s20 = table[16], table[20]
+    assert 0.65 < s16["spanning_1h"][0] / s16["spanning_3min"][0] < 0.85
+    assert abs(s20["spanning_1h"][0] - s20["spanning_3min"][0]) < 2 * math.hypot(s20["spanning_1h"][1], s20["spanning_3min"][1])
+    for gate in (4, 12):
+        assert table[gate]["spanning_1h"][0] < table[gate]["spanning_3min"][0]

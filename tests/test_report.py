@@ -31,6 +31,19 @@ def test_paper_protocols_are_identified_by_their_segments(state, relax):
     assert len(found) == 1
 
 
+def test_shaped_protocols_off_the_paper_times_are_no_paper_state():
+    """A campaign varying the gating time of a paper protocol is not labelled with its base file's
+    state; a reduced film (times × s²) is identified as the state it scales."""
+    from kmc.campaigns.campaign import find_campaign, load_campaign
+    from kmc.config import load
+
+    camp = load_campaign(find_campaign("crossover_scan"))
+    assert camp.n_points == 4
+    assert all(identify_state({"config": camp.config(p).resolved(), "source": str(camp.base_path),
+                               "title": "High M, 3 min"}) == (None, None) for p in range(camp.n_points))
+    assert identify_state({"config": load("paper/reduced_high_m").resolved()}) == ("high", "3min")
+
+
 def test_table1_definition():
     # gate (field), relax (field), zero-field gate
     data = {"time": np.arange(6.0), "segment": np.array([0, 0, 1, 1, 2, 2]),

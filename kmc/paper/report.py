@@ -42,22 +42,30 @@ E_CHARGE_C = 1.602176634e-19
 #: the paper's conditioning times (s) and relaxation times (s) -> state names
 GATE_STATES = {240: "low", 480: "mid", 960: "high"}
 RELAX_STATES = {180: "3min", 3600: "1h"}
+#: the seed paper's film thickness (nm): reduced films scale these times by (thickness / it)²
+PAPER_THICKNESS_NM = 50.0
 
 
 def identify_state(attrs: dict) -> tuple[str | None, str | None]:
     """('low'|'mid'|'high', '3min'|'1h'|'field-on') of a run; (None, None) if it is not a paper protocol.
 
-    From the resolved segments when they have the paper's shape (gating 4/8/16 min at −25 V, 0 V for
-    3 min or 1 h, then cycles: at zero field, or 'field-on' if every cycle is under field), so that
-    campaign points varying the durations are told apart; else from the source file name or title.
+    From the resolved segments when they have the paper's shape (gating at −25 V, then 0 V, then
+    cycles: at zero field, or 'field-on' if every cycle is under field): a state only if the gating
+    lasts 4/8/16 min and the relaxation 3 min or 1 h on the paper's 50 nm film, or those times × s²
+    on a film s × 50 nm thick (kmc.config.reduced), so that campaign points varying the durations are
+    told apart and not named after their base file. Else from the source file name or title.
     """
-    segs = (attrs.get("config") or {}).get("segments") or []
+    config = attrs.get("config") or {}
+    segs = config.get("segments") or []
     if len(segs) >= 3 and segs[0].get("voltage_v", 0) < 0 and segs[1].get("voltage_v") == 0:
-        state = GATE_STATES.get(round(parse_duration_s(segs[0]["duration"])))
-        relax = RELAX_STATES.get(round(parse_duration_s(segs[1]["duration"])))
-        if state and relax:
-            field_on = all(seg.get("field_oe", 0) != 0 for seg in segs[2:])
-            return state, "field-on" if field_on else relax
+        thickness = float((config.get("lattice") or {}).get("thickness_nm", PAPER_THICKNESS_NM))
+        scale = (thickness / PAPER_THICKNESS_NM) ** 2
+        state = GATE_STATES.get(round(parse_duration_s(segs[0]["duration"]) / scale))
+        relax = RELAX_STATES.get(round(parse_duration_s(segs[1]["duration"]) / scale))
+        if not (state and relax):
+            return None, None
+        field_on = all(seg.get("field_oe", 0) != 0 for seg in segs[2:])
+        return state, "field-on" if field_on else relax
     src = Path(str(attrs.get("source") or "")).stem.lower()
     m = re.search(r"(low|mid|high)_m_(3min|1h)", src)
     if m:
