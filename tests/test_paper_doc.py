@@ -834,3 +834,42 @@ def test_crossover_block_and_prose_hold():
     assert abs(s20["spanning_1h"][0] - s20["spanning_3min"][0]) < 2 * math.hypot(s20["spanning_1h"][1], s20["spanning_3min"][1])
     for gate in (4, 12):
         assert table[gate]["spanning_1h"][0] < table[gate]["spanning_3min"][0]
+
+
+def test_crossover_levers_probe_block_and_prose_hold():
+    """docs/calibration.md, crossover_levers_probe: the block is generated from the committed result;
+    each state's bottom third holds the same N at every point (within 0.03); Mid M reaches the
+    crossover (|bottom − top| < 0.02) only at solubility 100 and escape 10⁴ s, where every ΔM_S is
+    below a quarter of the paper's; at solubility 100 and escape 10³ s Mid M is halfway and every
+    ΔM_S more than 15 % low; where the three ΔM_S are within 5 % of the defaults' point, Mid M is
+    depleted from the top."""
+    from functools import partial
+
+    from kmc.publish.calibration_doc import levers_markdown
+
+    result, block = _calibration_page_block("levers-crossover", "docs/data/crossover_levers_probe_result.json",
+                                            partial(levers_markdown, depth=True))
+    runs = {}
+    for r in result["runs"]:
+        b = r["config"]["boundary"]
+        thirds = np.mean([c["thirds"] for c in r["replicas"]["claims"]], axis=0)
+        runs[(b["solubility_per_nm2"], b["escape_time_s"], r["state"])] = (r["table1"]["dMS"]["mean"], thirds)
+    assert len(runs) == 18
+    points = sorted({k[:2] for k in runs})
+    for s in ("low", "mid", "high"):
+        bottoms = [runs[p + (s,)][1][0] for p in points]
+        assert max(bottoms) - min(bottoms) < 0.03, s
+    crossing = [p for p in points if abs(runs[p + ("mid",)][1][0] - runs[p + ("mid",)][1][2]) < 0.02]
+    assert crossing == [(100.0, 10000.0)]
+    paper = result["paper"]
+    assert all(runs[crossing[0] + (s,)][0] < 0.25 * paper[s]["dMS"] for s in ("low", "mid", "high"))
+    half = runs[(100.0, 1000.0, "mid")][1]
+    assert 0.02 < half[0] - half[2] < 0.08
+    assert all(runs[(100.0, 1000.0, s)][0] < 0.85 * paper[s]["dMS"] for s in ("low", "mid", "high"))
+    default = (1186.0, 1000.0)
+    near = [p for p in points if all(abs(runs[p + (s,)][0] / runs[default + (s,)][0] - 1) < 0.05
+                                     for s in ("low", "mid", "high"))]
+    assert len(near) >= 3
+    for p in near:
+        mid = runs[p + ("mid",)][1]
+        assert mid[0] - mid[2] > 0.08

@@ -107,7 +107,9 @@ LEVER_COLUMNS = {"hops.nn_bond_ev": ("N–N bond ε (eV)", "ε"),
                  "hops.nn2_bond_ev": ("second-shell N–N bond ε₂ (eV)", "ε₂"),
                  "hops.barrier_ev": ("hop barrier E_0 (eV)", "E_0"),
                  "lattice.cells_xy": ("film width (cells)", "width"),
-                 "boundary.site_energy_coupling": ("exits/entries coupled to the site energy", "coupled")}
+                 "boundary.site_energy_coupling": ("exits/entries coupled to the site energy", "coupled"),
+                 "boundary.solubility_per_nm2": ("electrolyte solubility (N/nm²)", "solubility"),
+                 "boundary.escape_time_s": ("escape time into the bulk electrolyte (s)", "escape")}
 
 
 def config_value(config: dict, key: str):
@@ -123,18 +125,24 @@ def _fmt(value) -> str:
     return " × ".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}"
 
 
-def levers_markdown(result: dict, source: str, ratios: bool = False) -> str:
+def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool = False) -> str:
     """A campaign of the paper's states along model parameters (runs/campaigns/table1_hop_barrier.toml,
     table1_nn_sign*.toml) as a table: per point (the LEVER_COLUMNS that vary) ΔM_S of each state,
     where each state is depleted at the end of gating, and whether the depth reversal (claim 5: Low M
     depleted at the top, High M at the bottom) and Table 1's order of ΔM_S (High M the largest) hold;
-    with ``ratios`` also ΔM_R/ΔM_S of each state (%)."""
+    with ``ratios`` also ΔM_R/ΔM_S of each state (%); with ``depth`` also, after the side, the N
+    fraction of the bottom third minus that of the top third and the near-surface electrolyte's fill
+    (N / capacity), both at the end of gating (replica means)."""
     runs = [r for r in result["runs"] if r["state"] is not None]
     keys = [k for k in LEVER_COLUMNS if len({config_value(r["config"], k) for r in runs}) > 1]
     points: dict[tuple, dict] = {}
     for r in runs:
-        thirds = np.mean([c["thirds"] for c in r["replicas"]["claims"] if c], axis=0)
+        claims = [c for c in r["replicas"]["claims"] if c]
+        thirds = np.mean([c["thirds"] for c in claims], axis=0)
         side = "bottom" if thirds[0] < thirds[2] else "top"
+        if depth:
+            fill = np.mean([c["saturation"] for c in claims])
+            side += f" ({thirds[0] - thirds[2]:+.3f}; fill {fill:.2f})"
         point = points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})
         if r["state"] in point:
             raise ValueError(f"{source}: two points of state {r['state']} differ in none of the lever columns "
@@ -142,7 +150,9 @@ def levers_markdown(result: dict, source: str, ratios: bool = False) -> str:
         point[r["state"]] = (r["table1"]["dMS"], side, r["table1"]["ratio"])
     rows = [f"From `{source}` ({', '.join(result.get('stores') or ['?'])}, "
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
-            "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating.", "",
+            "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating"
+            + (" (N fraction of the bottom third minus the top third; fill of the near-surface electrolyte, "
+               "N / capacity)" if depth else "") + ".", "",
             "| " + " | ".join(LEVER_COLUMNS[k][0] for k in keys) + " | "
             + " | ".join(f"{STATE_NAMES[s]} ΔM_S, side" for s in STATES)
             + " | depth reversal (claim 5) | High M's ΔM_S the largest |"
@@ -153,7 +163,7 @@ def levers_markdown(result: dict, source: str, ratios: bool = False) -> str:
         if set(states) != set(STATES):
             continue
         name = ", ".join(f"{LEVER_COLUMNS[k][1]} = {_fmt(v)}" for k, v in zip(keys, point))
-        rev = states["low"][1] == "top" and states["high"][1] == "bottom"
+        rev = states["low"][1].startswith("top") and states["high"][1].startswith("bottom")
         ms = {s: states[s][0] for s in STATES}
         top = all(ms["high"]["mean"] - ms[s]["mean"] > 2 * math.hypot(ms["high"]["se"], ms[s]["se"]) for s in ("low", "mid"))
         if rev:
