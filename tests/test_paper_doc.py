@@ -873,3 +873,20 @@ def test_crossover_levers_probe_block_and_prose_hold():
     for p in near:
         mid = runs[p + ("mid",)][1]
         assert mid[0] - mid[2] > 0.08
+
+
+def test_crossover_gap_shrinks_with_the_repulsion():
+    """docs/calibration.md, crossover_levers_probe's last point: in table1_nn_sign_magnitudes Mid M's
+    bottom − top gap at the end of gating is below 2/3 of the default's (docs/data/paper_result.json)
+    at twice the hand-set first-neighbour repulsion, above it at half, and positive at both."""
+    def gap(rel):
+        out = {}
+        for r in paper_result.read(ROOT / rel)["runs"]:
+            if r["state"] == "mid" and r["relax"] == "3min":
+                th = np.mean([c["thirds"] for c in r["replicas"]["claims"] if c], axis=0)
+                out[r["config"]["hops"]["nn_bond_ev"]] = th[0] - th[2]
+        return out
+
+    default = gap("docs/data/paper_result.json")[-0.012]
+    scan = gap("docs/data/table1_nn_sign_magnitudes_result.json")
+    assert 0 < scan[-0.024] < 2 / 3 * default < default < scan[-0.006]
