@@ -890,3 +890,25 @@ def test_crossover_gap_shrinks_with_the_repulsion():
     default = gap("docs/data/paper_result.json")[-0.012]
     scan = gap("docs/data/table1_nn_sign_magnitudes_result.json")
     assert 0 < scan[-0.024] < 2 / 3 * default < default < scan[-0.006]
+
+
+def test_crossover_repulsion_probe_block_and_prose_hold():
+    """docs/calibration.md, crossover_repulsion_probe: the block is generated from the committed result;
+    at three times the hand-set repulsion Mid M's |bottom − top| < 0.02, Low M top- and High M
+    bottom-depleted; every ΔM_S below 55 % of the paper's there; common-scale deviation under 25 %."""
+    from functools import partial
+
+    from kmc.publish.calibration_doc import common_scale_error, levers_markdown
+
+    result, block = _calibration_page_block("levers-repulsion", "docs/data/crossover_repulsion_probe_result.json",
+                                            partial(levers_markdown, depth=True))
+    at = {}
+    for r in result["runs"]:
+        if r["config"]["hops"]["nn_bond_ev"] == -0.036:
+            th = np.mean([c["thirds"] for c in r["replicas"]["claims"] if c], axis=0)
+            at[r["state"]] = (r["table1"]["dMS"], th[0] - th[2])
+    assert set(at) == {"low", "mid", "high"}
+    assert abs(at["mid"][1]) < 0.02 and at["low"][1] > 0.02 and at["high"][1] < -0.02
+    paper = result["paper"]
+    assert all(at[s][0]["mean"] < 0.55 * paper[s]["dMS"] for s in at)
+    assert common_scale_error({s: at[s][0] for s in at}, paper) < 0.25
