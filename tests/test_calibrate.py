@@ -135,3 +135,21 @@ def test_table1_targets_from_paper_protocol_names():
     assert sur.surrogate.low_set == {"lattice.cells_xy": [2, 2]} and sur.surrogate.max_core_hours == 3.0
     assert [t.quantity for t in sur.targets] == ["delta_ms"] * 3 and "boundary.solvation_ev" in \
         [p.key for p in sur.parameters]
+
+
+def test_depth_gap_quantity():
+    """n_depth_gap_gate_end: bottom third minus top third of the N occupancy at the end of segment 0
+    (layer 0 is the electrode side), whatever happens after."""
+    import numpy as np
+
+    from kmc.calibration.quantities import QUANTITIES
+
+    gap = QUANTITIES["n_depth_gap_gate_end"]
+    prof = np.ones((4, 9))
+    prof[1, 6:] = 0.7                      # end of gating: the top third holds 0.7
+    prof[3, :3] = 0.1                      # later frames do not count
+    data = {"segment": np.array([0, 0, 1, 2]), "n_profile": prof}
+    assert gap(data) == pytest.approx(0.3)
+    prof[1] = 1.0
+    prof[1, :3] = 0.85                     # depleted from the bottom: negative
+    assert gap(data) == pytest.approx(-0.15)

@@ -19,6 +19,16 @@ def _table1(key):
     return q
 
 
+def _depth_gap(data):
+    """N fraction of the bottom third of the film minus that of the top third at the end of the first
+    segment (the gating of a paper protocol): > 0 depleted from the top, < 0 from the bottom."""
+    from kmc.analysis.summary import depth_thirds, segment_end_frames
+
+    gate = segment_end_frames(np.asarray(data["segment"]))[0]
+    thirds = depth_thirds(np.asarray(data["n_profile"], float)[gate])
+    return float(thirds[0] - thirds[-1])
+
+
 def _total_ions(data):
     return float(np.asarray(data["n_film"], float)[0] + np.asarray(data["n_electrolyte"], float)[0])
 
@@ -28,6 +38,7 @@ QUANTITIES: dict[str, Callable[[dict], float]] = {
     "delta_ms": _table1("dMS"),
     "delta_mr": _table1("dMR"),
     "mr_ratio": _table1("ratio"),
+    "n_depth_gap_gate_end": _depth_gap,
     "n_electrolyte_final": lambda d: float(np.asarray(d["n_electrolyte"])[-1]),
     "final_n_film_fraction": lambda d: float(np.asarray(d["n_film"])[-1]) / _total_ions(d),
     "saturation_magnetization_final": lambda d: float(np.asarray(d["saturation_magnetization"])[-1]),
