@@ -912,3 +912,27 @@ def test_crossover_repulsion_probe_block_and_prose_hold():
     paper = result["paper"]
     assert all(at[s][0]["mean"] < 0.55 * paper[s]["dMS"] for s in at)
     assert common_scale_error({s: at[s][0] for s in at}, paper) < 0.25
+
+
+def test_crossover_fit_block_and_prose_hold():
+    """docs/calibration.md, table1_crossover_fit: the block is generated from the committed result; the
+    fit ends one step from its start; Mid M's depth gap negative within 1.5 σ of 0; Low and Mid M's ΔM_S
+    within 25 %, High M's more than 25 % short and not the largest."""
+    from kmc.publish.calibration_doc import calibration_block
+
+    rel = "docs/data/table1_crossover_fit_result.json"
+    data = json.loads((ROOT / rel).read_text())
+    block = re.search(r"<!-- generated:calibration-table1_crossover_fit -->\n(.*?)\n<!-- /generated:calibration-table1_crossover_fit -->",
+                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    assert block == calibration_block(data["result"], rel, data["order"])
+    res = data["result"]
+    params = res["parameters"]
+    assert abs(params["hops.nn_bond_ev"]["value"] - params["hops.nn_bond_ev"]["start"]) < 0.005
+    assert abs(params["hops.barrier_ev"]["value"] - params["hops.barrier_ev"]["start"]) < 0.02
+    t = {name: {"model": x["model_mean"], "value": x["value"], "sigma": x["sigma"]} for name, x in res["targets"].items()}
+    gap = t["depth gap Mid M"]
+    assert -1.5 * gap["sigma"] < gap["model"] < 0
+    for name in ("dMS Low M", "dMS Mid M"):
+        assert abs(t[name]["model"] / t[name]["value"] - 1) < 0.25
+    high = t["dMS High M"]["model"]
+    assert high < 0.75 * t["dMS High M"]["value"] and high < max(t["dMS Low M"]["model"], t["dMS Mid M"]["model"])
