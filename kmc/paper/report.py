@@ -46,6 +46,20 @@ RELAX_STATES = {180: "3min", 3600: "1h"}
 PAPER_THICKNESS_NM = 50.0
 
 
+def paper_shape(config: dict) -> tuple[float, float, bool] | None:
+    """(gating time, relaxation time, cycles under field) of a protocol with the paper's shape —
+    gating at −25 V, then 0 V, then cycles — in the paper's time (s): the segment durations divided by
+    s² on a film s × 50 nm thick (kmc.config.reduced); None for another shape. Cycles under field:
+    every segment after the relaxation has a field."""
+    segs = config.get("segments") or []
+    if len(segs) < 3 or segs[0].get("voltage_v", 0) >= 0 or segs[1].get("voltage_v") != 0:
+        return None
+    thickness = float((config.get("lattice") or {}).get("thickness_nm", PAPER_THICKNESS_NM))
+    scale = (thickness / PAPER_THICKNESS_NM) ** 2
+    return (parse_duration_s(segs[0]["duration"]) / scale, parse_duration_s(segs[1]["duration"]) / scale,
+            all(seg.get("field_oe", 0) != 0 for seg in segs[2:]))
+
+
 def identify_state(attrs: dict) -> tuple[str | None, str | None]:
     """('low'|'mid'|'high', '3min'|'1h'|'field-on') of a run; (None, None) if it is not a paper protocol.
 
@@ -55,16 +69,12 @@ def identify_state(attrs: dict) -> tuple[str | None, str | None]:
     on a film s × 50 nm thick (kmc.config.reduced), so that campaign points varying the durations are
     told apart and not named after their base file. Else from the source file name or title.
     """
-    config = attrs.get("config") or {}
-    segs = config.get("segments") or []
-    if len(segs) >= 3 and segs[0].get("voltage_v", 0) < 0 and segs[1].get("voltage_v") == 0:
-        thickness = float((config.get("lattice") or {}).get("thickness_nm", PAPER_THICKNESS_NM))
-        scale = (thickness / PAPER_THICKNESS_NM) ** 2
-        state = GATE_STATES.get(round(parse_duration_s(segs[0]["duration"]) / scale))
-        relax = RELAX_STATES.get(round(parse_duration_s(segs[1]["duration"]) / scale))
+    shape = paper_shape(attrs.get("config") or {})
+    if shape is not None:
+        gate_s, relax_s, field_on = shape
+        state, relax = GATE_STATES.get(round(gate_s)), RELAX_STATES.get(round(relax_s))
         if not (state and relax):
             return None, None
-        field_on = all(seg.get("field_oe", 0) != 0 for seg in segs[2:])
         return state, "field-on" if field_on else relax
     src = Path(str(attrs.get("source") or "")).stem.lower()
     m = re.search(r"(low|mid|high)_m_(3min|1h)", src)

@@ -140,14 +140,13 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
         claims = [c for c in r["replicas"]["claims"] if c]
         thirds = np.mean([c["thirds"] for c in claims], axis=0)
         side = "bottom" if thirds[0] < thirds[2] else "top"
-        if depth:
-            fill = np.mean([c["saturation"] for c in claims])
-            side += f" ({thirds[0] - thirds[2]:+.3f}; fill {fill:.2f})"
+        detail = (f" ({thirds[0] - thirds[2]:+.3f}; fill {np.mean([c['saturation'] for c in claims]):.2f})"
+                  if depth else "")
         point = points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})
         if r["state"] in point:
             raise ValueError(f"{source}: two points of state {r['state']} differ in none of the lever columns "
                              f"({', '.join(LEVER_COLUMNS)}): the campaign varies something the table has no column for")
-        point[r["state"]] = (r["table1"]["dMS"], side, r["table1"]["ratio"])
+        point[r["state"]] = (r["table1"]["dMS"], side, r["table1"]["ratio"], detail)
     rows = [f"From `{source}` ({', '.join(result.get('stores') or ['?'])}, "
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
             "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating"
@@ -163,7 +162,7 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
         if set(states) != set(STATES):
             continue
         name = ", ".join(f"{LEVER_COLUMNS[k][1]} = {_fmt(v)}" for k, v in zip(keys, point))
-        rev = states["low"][1].startswith("top") and states["high"][1].startswith("bottom")
+        rev = states["low"][1] == "top" and states["high"][1] == "bottom"
         ms = {s: states[s][0] for s in STATES}
         top = all(ms["high"]["mean"] - ms[s]["mean"] > 2 * math.hypot(ms["high"]["se"], ms[s]["se"]) for s in ("low", "mid"))
         if rev:
@@ -172,7 +171,7 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
             largest.append(name)
         scale.append(f"{name or 'the point'}: {100 * common_scale_error(ms, result['paper']):.0f} %")
         rows.append("| " + " | ".join(_fmt(v) for v in point) + " | "
-                    + " | ".join(f"{mean_pm(ms[s]['mean'], ms[s]['se'])}, {states[s][1]}" for s in STATES)
+                    + " | ".join(f"{mean_pm(ms[s]['mean'], ms[s]['se'])}, {states[s][1]}{states[s][3]}" for s in STATES)
                     + f" | {'yes' if rev else 'no'} | {'yes' if top else 'no'} |"
                     + "".join(f" {mean_pm(states[s][2]['mean'], states[s][2]['se'])} |" for s in STATES if ratios))
     rows += ["", f"Depth reversal at: {'; '.join(reversal) or 'no point'}. High M's ΔM_S above both others (by more than "

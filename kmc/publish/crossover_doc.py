@@ -22,10 +22,9 @@ import math
 from pathlib import Path
 
 from kmc.analysis.stats import mean_se
-from kmc.config.protocol import parse_duration_s
 from kmc.paper import result as paper_result
 from kmc.paper.claims import STATE_NAMES
-from kmc.paper.report import GATE_STATES, RELAX_STATES, mean_pm
+from kmc.paper.report import GATE_STATES, RELAX_STATES, mean_pm, paper_shape
 from kmc.publish.paper_doc import ROOT, _relative, replace_blocks
 
 #: the network snapshot taken when the zero-field protocols switch the field off
@@ -33,15 +32,13 @@ FIELD_OFF_LABEL = "relax, field on"
 
 
 def protocol_times(config: dict) -> tuple[float, str] | None:
-    """(gating time in min, '3min' | '1h') of a zero-field paper-shaped protocol on the paper's film
-    (cycles at zero field); None for field-on cycling or another shape."""
-    segs = config.get("segments") or []
-    if len(segs) < 3 or segs[0].get("voltage_v", 0) >= 0 or segs[1].get("voltage_v") != 0:
+    """(gating time in min, '3min' | '1h') of a paper-shaped protocol whose cycles are at zero field
+    (times in the paper's, kmc.paper.report.paper_shape); None for field-on cycling or another shape."""
+    shape = paper_shape(config)
+    if shape is None or any(seg.get("field_oe", 0) != 0 for seg in config["segments"][2:]):
         return None
-    if any(seg.get("field_oe", 0) != 0 for seg in segs[2:]):
-        return None
-    relax = RELAX_STATES.get(round(parse_duration_s(segs[1]["duration"])))
-    return (parse_duration_s(segs[0]["duration"]) / 60.0, relax) if relax else None
+    relax = RELAX_STATES.get(round(shape[1]))
+    return (shape[0] / 60.0, relax) if relax else None
 
 
 def points(results: list[dict], networks: list[dict] = ()) -> dict[tuple[float, str], dict]:
