@@ -8,7 +8,8 @@ import zarr
 from click.testing import CliRunner
 
 from kmc.cli import main
-from kmc.paper.report import PAPER_TABLE1, identify_state, table1
+from kmc.paper.protocols import identify_state
+from kmc.paper.report import PAPER_TABLE1, table1
 
 def test_identify_state():
     assert identify_state({"source": "/x/runs/paper/high_m_1h.toml"}) == ("high", "1h")

@@ -40,7 +40,7 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     ``overrides``: magnetic config keys changed for the analysis (``--set``)."""
     from kmc.engine.checkpoint import rebuild
     from kmc.model.ferro_network import network_summary, order_retained, restore_snapshot, spanning_alignment
-    from kmc.paper.report import identify_state
+    from kmc.paper.protocols import identify_state
     from kmc.paper.result import fingerprint
     from kmc.storage.snapshots import read_snapshot
 

@@ -24,7 +24,8 @@ from pathlib import Path
 from kmc.analysis.stats import mean_se
 from kmc.paper import result as paper_result
 from kmc.paper.claims import STATE_NAMES
-from kmc.paper.report import GATE_STATES, RELAX_STATES, mean_pm, paper_shape
+from kmc.paper.protocols import GATE_STATES, RELAX_STATES, paper_shape
+from kmc.paper.report import mean_pm
 from kmc.publish.paper_doc import ROOT, _relative, replace_blocks
 
 #: the network snapshot taken when the zero-field protocols switch the field off

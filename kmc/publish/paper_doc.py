@@ -31,7 +31,8 @@ from kmc.paper import result as paper_result
 from kmc.paper import claim_status
 from kmc.paper.claim_status import TABLE1_TOLERANCE, status_markdown
 from kmc.paper.claims import STATE_NAMES, STATES
-from kmc.paper.report import claims_markdown, identify_state, mean_pm, table_markdown
+from kmc.paper.protocols import identify_state
+from kmc.paper.report import claims_markdown, mean_pm, table_markdown
 from kmc.analysis.stats import mean_se
 from kmc.publish.calibration_doc import calibration_block, config_value, levers_markdown, load_calibration_result
 
