@@ -77,6 +77,13 @@ def test_two_parameter_fit_recovers_known_parameters_then_resumes(synthetic):
     assert all(abs(t["residual"]) < 3 for t in result["targets"].values())
     assert result["new_evaluations"] == result["evaluations"] > 3
     assert np.isfinite(np.array(result["sensitivity_dlnp"])).all()
+    # every evaluated point is in the result, the fit's among them with its model means
+    hist = result["history"]
+    assert len(hist) == result["evaluations"] and all(h["level"] == "full" for h in hist)
+    at_fit = [h for h in hist if h["parameters"] == {k: v["value"] for k, v in result["parameters"].items()}]
+    assert len(at_fit) == 1
+    assert {n: x["mean"] for n, x in at_fit[0]["targets"].items()} == \
+        {n: t["model_mean"] for n, t in result["targets"].items()}
     for name in ("n_el gate end", "msd xy end", "events", "hops.barrier_ev", "(m-v)/s", "d ln(param)"):
         assert name in r.output
     # the calibrated protocol loads and carries the fitted values and the fit in comments

@@ -936,3 +936,34 @@ def test_crossover_fit_block_and_prose_hold():
         assert abs(t[name]["model"] / t[name]["value"] - 1) < 0.25
     high = t["dMS High M"]["model"]
     assert high < 0.75 * t["dMS High M"]["value"] and high < max(t["dMS Low M"]["model"], t["dMS Mid M"]["model"])
+
+
+def test_crossover_surrogate_block_and_prose_hold():
+    """docs/calibration.md, table1_crossover_surrogate: the block is generated from the committed result
+    (with every evaluated point); Mid M at the crossover within 1 σ, Low and Mid M's ΔM_S within 25 %;
+    High M's below 75 % of the paper's at every point evaluated, and the largest only where all three are
+    below a tenth of the paper's; the strongly repulsive side drains Mid M's bottom and High M's ΔM_S."""
+    from kmc.publish.calibration_doc import calibration_block
+
+    rel = "docs/data/table1_crossover_surrogate_result.json"
+    data = json.loads((ROOT / rel).read_text())
+    name = "calibration-table1_crossover_surrogate"
+    block = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->",
+                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    assert block == calibration_block(data["result"], rel, data["order"])
+    res = data["result"]
+    t = {n: x for n, x in res["targets"].items()}
+    assert abs(t["depth gap Mid M"]["residual"]) < 1
+    for n in ("dMS Low M", "dMS Mid M"):
+        assert abs(t[n]["model_mean"] / t[n]["value"] - 1) < 0.25
+    paper = {n: t[n]["value"] for n in ("dMS Low M", "dMS Mid M", "dMS High M")}
+    hist = res["history"]
+    assert len(hist) == res["evaluations"] >= 10
+    for h in hist:
+        m = {n: h["targets"][n]["mean"] for n in paper}
+        assert m["dMS High M"] < 0.75 * paper["dMS High M"]
+        if m["dMS High M"] >= max(m["dMS Low M"], m["dMS Mid M"]):
+            assert all(m[n] < 0.1 * paper[n] for n in paper)
+    drained = min(hist, key=lambda h: h["targets"]["depth gap Mid M"]["mean"])["targets"]
+    assert drained["depth gap Mid M"]["mean"] < -0.15 and drained["dMS High M"]["mean"] < 50
+    assert abs(drained["dMS Low M"]["mean"] / paper["dMS Low M"] - 1) < 0.05

@@ -111,6 +111,8 @@ def test_multi_fidelity_bias_recovers_a_constant_offset(tmp_path):
                                          / 3600)
     stored = zarr.open_group(str(tmp_path / "f.zarr"), mode="r").attrs["result"]["surrogate"]
     assert stored["evaluations_by_level"] == r.evaluations_by_level and "bias_se" in stored["targets"]["t0"]
+    levels = [h["level"] for h in zarr.open_group(str(tmp_path / "f.zarr"), mode="r").attrs["result"]["history"]]
+    assert levels.count("low") == r.evaluations_by_level["low"] and levels.count("full") == r.evaluations_by_level["high"]
     assert "bias full-low" in r.table()
 
 

@@ -127,7 +127,8 @@ def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | No
         # d mean_i / d ln p_j = (d r_i/du_j) s_i * du_j/dln p_j, du/dln p = p / (dp/du)
         sens = J * scale[:, None] * (best.params / dpdu)[None, :]
     result = Result(cal, best.params, best, scale, sig, cov, sens, chi2_of(best, values, scale_box), len(cache),
-                    ev.new_evaluations, ev.replicas_run, converged, message, time.perf_counter() - wall0)
+                    ev.new_evaluations, ev.replicas_run, converged, message, time.perf_counter() - wall0,
+                    history=[("full", e) for e in cache.values()])
     if rank == 0:
         save_result(store_path, result)
     return result

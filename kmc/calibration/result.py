@@ -1,11 +1,11 @@
 """The result of a calibration: fitted parameters (in their config units) with 1σ and covariance,
-the evaluation there, χ² and the sensitivities d target / d ln(param); as a table and as a dict
-(the calibration store's ``result`` attribute).
+the evaluation there, χ² and the sensitivities d target / d ln(param), and every point evaluated on
+the way (``history``); as a table and as a dict (the calibration store's ``result`` attribute).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class Result:
     converged: bool
     message: str
     wall_s: float
+    history: list = field(default_factory=list)   # (level, Evaluation) of every point evaluated, in order
 
     def residuals(self) -> np.ndarray:
         return (self.evaluation.mean - np.array([t.value for t in self.calibration.targets])) / self.scale
@@ -63,4 +64,13 @@ class Result:
                                      "residual": float(self.residuals()[i])} for i, t in enumerate(cal.targets)},
                 "covariance": self.covariance.tolist(), "sensitivity_dlnp": self.sensitivity.tolist(),
                 "chi2": self.chi2, "evaluations": self.evaluations, "new_evaluations": self.new_evaluations,
-                "replicas_run": self.replicas_run, "converged": self.converged, "message": self.message}
+                "replicas_run": self.replicas_run, "converged": self.converged, "message": self.message,
+                "history": [history_entry(cal, level, e) for level, e in self.history]}
+
+
+def history_entry(cal: Calibration, level: str, e: Evaluation) -> dict:
+    """One evaluated point as stored in the result: its parameters (config units), the fidelity level,
+    each target's replica mean, SEM and replicas used."""
+    return {"level": level, "parameters": {p.key: float(v) for p, v in zip(cal.parameters, e.params)},
+            "targets": {t.name: {"mean": float(e.mean[i]), "sem": float(e.sem[i]), "n": int(e.n[i])}
+                        for i, t in enumerate(cal.targets)}}

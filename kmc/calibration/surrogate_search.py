@@ -329,7 +329,9 @@ def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | No
                              n_used(), session["new"], session["replicas"], converged, message,
                              time.perf_counter() - wall0,
                              evaluations_by_level={lv: len(data[lv]) for lv in ("low", "high") if data[lv]},
-                             core_hours=core_s() / 3600.0, **res)
+                             core_hours=core_s() / 3600.0,
+                             history=[("full" if lv == "high" else lv, e) for lv in ("low", "high")
+                                      for _, e in data[lv].values()], **res)
     if rank == 0:
         save_result(store_path, result)
     return result

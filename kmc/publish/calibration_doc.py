@@ -50,7 +50,24 @@ def calibration_markdown(result: dict, source: str, order: dict) -> str:
              "|---|" + "---|" * len(keys)]
     for name, sens in zip(order["targets"], result.get("sensitivity_dlnp") or []):
         rows.append(f"| {name} | " + " | ".join(num(x, "{:.0f}") for x in sens) + " |")
-    return "\n".join(rows)
+    return "\n".join(rows + history_markdown(result.get("history") or [], order))
+
+
+def history_markdown(history: list, order: dict) -> list[str]:
+    """Every evaluated point of a result (``Result.to_dict()["history"]``, older results have none),
+    sorted by its parameters: the parameters, each target's replica mean ± SEM, the fidelity level."""
+    if not history:
+        return []
+    keys, names = order["parameters"], order["targets"]
+    rows = ["", f"Every point evaluated ({len(history)}), replica mean ± SEM:", "",
+            "| " + " | ".join(f"`{k}`" for k in keys) + " | " + " | ".join(names) + " | level |",
+            "|" + "---|" * (len(keys) + len(names) + 1)]
+    for h in sorted(history, key=lambda h: [h["parameters"][k] for k in keys]):
+        t = h["targets"]
+        rows.append("| " + " | ".join(_f(h["parameters"][k], "{:.5g}") for k in keys) + " | "
+                    + " | ".join(f"{_f(t[n]['mean'], '{:.4g}')} ± {_f(t[n]['sem'], '{:.2g}')}" for n in names)
+                    + f" | {h['level']} |")
+    return rows
 
 
 def _state_of(target_name: str) -> tuple[str | None, str | None]:
