@@ -1,7 +1,6 @@
 """Diffraction of configurations built by hand: rocksalt, γ′-ordered and random N."""
 
 import numpy as np
-import pytest
 from ase.build import bulk
 
 from kmc.analysis.diffraction import PAPER_SPACINGS_A, shell_intensities, slice_report, spacings_shown, superstructure_index

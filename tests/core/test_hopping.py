@@ -214,7 +214,7 @@ def test_same_seed_same_trajectory_and_different_seed_differs(sc_periodic):
         ions = make_ions(sc_periodic, nn_bond_ev=0.02, occupancy=occ, seed=seed)
         ions.advance(1e9, max_events=50000)
         return ions.occ.copy(), ions.time_s
-    (a, ta), (b, tb), (c, tc) = run(1), run(1), run(2)
+    (a, ta), (b, tb), (c, _) = run(1), run(1), run(2)
     assert np.array_equal(a, b) and ta == tb
     assert not np.array_equal(a, c)
 
