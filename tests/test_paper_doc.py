@@ -967,3 +967,48 @@ def test_crossover_surrogate_block_and_prose_hold():
     drained = min(hist, key=lambda h: h["targets"]["depth gap Mid M"]["mean"])["targets"]
     assert drained["depth gap Mid M"]["mean"] < -0.15 and drained["dMS High M"]["mean"] < 50
     assert abs(drained["dMS Low M"]["mean"] / paper["dMS Low M"] - 1) < 0.05
+
+
+def test_crossover_placed_blocks_and_prose_hold():
+    """docs/paper.md, "The crossover placed at Mid M by a fit": both blocks are generated from the
+    committed result and network; the campaign ran at table1_crossover_surrogate's evaluated point;
+    Mid M's bottom and top third within 0.01, Low M depleted from the top and High M from the bottom
+    (claim 5 shown); the ratio below 15 % everywhere, no fall beyond 2 SE, none of the seven
+    orderings; the top third keeps about 95 % of its N; Low and Mid M's networks do not span at
+    field-off, High M's spans with an alignment about 0.1, as the default films before their
+    crossover; the default state at the crossover (16 min) was more aligned."""
+    from kmc.paper import claim_status
+    from kmc.publish.crossover_doc import crossover_markdown, points, rows
+    from kmc.publish.paper_doc import prediction_markdown
+
+    sources = ["docs/data/crossover_placed_result.json", "docs/data/crossover_placed_network.json"]
+    result = paper_result.read(ROOT / sources[0])
+    network = json.loads((ROOT / sources[1]).read_text())
+    text = DOC.read_text()
+    got = {name: re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->", text, re.S).group(1)
+           for name in ("crossover-placed", "crossover-placed-table1")}
+    assert got["crossover-placed"] == crossover_markdown([result], [network], sources)
+    assert got["crossover-placed-table1"] == prediction_markdown(result, "table1_crossover_surrogate")
+    fit = json.loads((ROOT / "docs/data/table1_crossover_surrogate_result.json").read_text())["result"]
+    for run in result["runs"]:
+        for key, value in fit["surrogate"]["evaluated_at"].items():
+            section, name = key.split(".")
+            assert run["config"][section][name] == pytest.approx(value, rel=1e-4)
+    table = {r["gate_min"]: r for r in rows(points([result], [network]))}
+    assert sorted(table) == [4, 8, 16]
+    mid, low, high = table[8], table[4], table[16]
+    assert abs(mid["bottom"][0] - mid["top"][0]) < 0.01
+    assert low["top"][0] < low["bottom"][0] and high["bottom"][0] < high["top"][0]
+    for r in table.values():
+        assert max(r["ratio_3min"][0], r["ratio_1h"][0]) < 15 and abs(r["fall_se"]) < 2
+        assert abs(r["top"][0] - 0.95) < 0.01
+    assert not any(claim_status.ratio_orderings(claim_status.by_state(paper_result.runs_of(result))).values())
+    verdict = claim_status.verdicts(paper_result.runs_of(result), result["paper"])
+    assert verdict[5] is True and verdict[4] is False
+    assert max(low["spanning_3min"][0], mid["spanning_3min"][0]) < 0.1 and high["spanning_3min"][0] > 0.5
+    default = {r["gate_min"]: r for r in rows(points(
+        [paper_result.read(ROOT / "docs/data/paper_result.json"), paper_result.read(ROOT / "docs/data/crossover_result.json")],
+        [json.loads((ROOT / f"docs/data/{n}_network.json").read_text()) for n in ("paper", "crossover")]))}
+    before = max(max(default[g]["align_3min"][0], default[g]["align_1h"][0]) for g in (4, 8, 12))
+    assert abs(high["align_3min"][0] - 0.1) < 0.03 and high["align_3min"][0] <= before + 0.01
+    assert default[16]["align_3min"][0] > high["align_3min"][0] + 2 * high["align_3min"][1]
