@@ -160,3 +160,19 @@ def test_depth_gap_quantity():
     prof[1] = 1.0
     prof[1, :3] = 0.85                     # depleted from the bottom: negative
     assert gap(data) == pytest.approx(-0.15)
+
+
+def test_ms_baseline_quantity_is_delta_ms_baseline():
+    """ms_baseline: the M_S minimum from the end of the first relaxation (segment 1) on; with ΔM_S it
+    adds up to the final M_S. Minima before the relaxation's end (the gating's start) do not count."""
+    import numpy as np
+
+    from kmc.calibration.quantities import QUANTITIES
+
+    ms = np.array([0.0, 50.0, 40.0, 30.0, 60.0, 45.0, 90.0])
+    data = {"segment": np.array([0, 0, 1, 1, 2, 3, 4]), "saturation_magnetization": ms,
+            "time": np.arange(7.0), "magnetization": ms, "field": np.full(7, 1e4)}
+    assert QUANTITIES["ms_baseline"](data) == 30.0
+    assert QUANTITIES["ms_baseline"](data) + QUANTITIES["delta_ms"](data) == 90.0
+    ms[5] = 20.0                           # a lower M_S in a later 0 V half-cycle is the baseline
+    assert QUANTITIES["ms_baseline"](data) == 20.0

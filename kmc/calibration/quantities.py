@@ -29,6 +29,11 @@ def _depth_gap(data):
     return float(thirds[0] - thirds[-1])
 
 
+def _ms_baseline(data):
+    from kmc.paper.report import ms_baseline
+    return ms_baseline(data)
+
+
 def _total_ions(data):
     return float(np.asarray(data["n_film"], float)[0] + np.asarray(data["n_electrolyte"], float)[0])
 
@@ -36,6 +41,7 @@ def _total_ions(data):
 #: named quantities of one run (the dict of arrays of kmc.storage.store.read_frames) -> float
 QUANTITIES: dict[str, Callable[[dict], float]] = {
     "delta_ms": _table1("dMS"),
+    "ms_baseline": _ms_baseline,
     "delta_mr": _table1("dMR"),
     "mr_ratio": _table1("ratio"),
     "n_depth_gap_gate_end": _depth_gap,
