@@ -30,7 +30,7 @@ def _depth_gap(data):
 
 
 def _ms_baseline(data):
-    from kmc.paper.report import ms_baseline
+    from kmc.paper.claims import ms_baseline
     return ms_baseline(data)
 
 

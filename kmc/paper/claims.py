@@ -41,8 +41,18 @@ SLOPE_BLOCK_S = 240.0
 
 
 def baseline_frame(ms: np.ndarray, ends: list[int]) -> int:
-    """Frame ΔM_S is measured from: the M_S minimum from the end of the relaxation (segment 1) on."""
-    return ends[1] + int(np.nanargmin(ms[ends[1]:]))
+    """Frame ΔM_S is measured from: the M_S minimum from the end of the relaxation (segment 1) on
+    (the paper: "the minimum observed after the first relaxation cycle"); from the end of segment 0
+    in a run of one segment."""
+    start = ends[1] if len(ends) > 1 else ends[0]
+    after = ms[start:]
+    return start + (int(np.nanargmin(after)) if np.isfinite(after).any() else 0)
+
+
+def ms_baseline(data: dict) -> float:
+    """ΔM_S's baseline (emu/cm³): M_S at :func:`baseline_frame` of one run's frames."""
+    ms = np.asarray(data["saturation_magnetization"], float)
+    return float(ms[baseline_frame(ms, segment_end_frames(np.asarray(data["segment"])))])
 
 
 def claim_numbers(data: dict, attrs: dict) -> dict:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from kmc.paper.claim_status import status_markdown
-from kmc.paper.claims import PAPER_TABLE1, STATE_NAMES, claim_numbers, depth_profiles
+from kmc.paper.claims import PAPER_TABLE1, STATE_NAMES, baseline_frame, claim_numbers, depth_profiles
 from kmc.paper.result import fingerprint, summarize, write
 from kmc.paper.protocols import identify_state
 from kmc.analysis.stats import mean_se as _mean_se
@@ -39,26 +39,15 @@ PAPER_AREA_NM2 = 25e12          # 5 × 5 mm²
 E_CHARGE_C = 1.602176634e-19
 
 
-def baseline_start(data: dict) -> int:
-    """Frame from which Table 1's baselines are taken: the end of the first relaxation segment."""
-    ends = segment_end_frames(np.asarray(data["segment"]))
-    return ends[1] if len(ends) > 1 else ends[0]
-
-
-def ms_baseline(data: dict) -> float:
-    """ΔM_S's baseline (emu/cm³): the M_S minimum from the end of the first relaxation on (the paper:
-    "the minimum observed after the first relaxation cycle")."""
-    return float(np.nanmin(np.asarray(data["saturation_magnetization"], float)[baseline_start(data):]))
-
-
 def table1(data: dict) -> dict:
     """ΔM_S, ΔM_R, ΔM_R/ΔM_S, ΔM_H (emu/cm³, %) of one run's frames (``kmc.storage.store.read_frames``)."""
     out = {"dMS": math.nan, "dMR": math.nan, "ratio": math.nan, "dMH": math.nan}
     if "saturation_magnetization" not in data or len(data["time"]) < 2:
         return out
-    start = baseline_start(data)
+    ends = segment_end_frames(np.asarray(data["segment"]))
+    start = ends[1] if len(ends) > 1 else ends[0]      # end of the first relaxation segment
     ms = np.asarray(data["saturation_magnetization"], float)
-    out["dMS"] = float(ms[-1] - ms_baseline(data))
+    out["dMS"] = float(ms[-1] - ms[baseline_frame(ms, ends)])
     m = np.asarray(data["magnetization"], float)
     zero = np.flatnonzero(np.asarray(data["field"]) == 0)
     zero = zero[zero >= start]
