@@ -1012,3 +1012,44 @@ def test_crossover_placed_blocks_and_prose_hold():
     before = max(max(default[g]["align_3min"][0], default[g]["align_1h"][0]) for g in (4, 8, 12))
     assert abs(high["align_3min"][0] - 0.1) < 0.03 and high["align_3min"][0] <= before + 0.01
     assert default[16]["align_3min"][0] > high["align_3min"][0] + 2 * high["align_3min"][1]
+
+
+def test_template_block_and_prose_hold():
+    """docs/paper.md, "The moment the cycles start from": the block is generated from the committed
+    results (one magnet section); under the default law the ratio correlates with the baseline
+    (r > 0.5), its paper states' baselines are below half the paper's (Low and High M below a quarter)
+    and their 3 min ratios below half the paper's; the placed crossover lowered the 4 and 8 min
+    states' baselines and ratios; the metal-centred law's ratios lie in 35-60 %, uncorrelated with the
+    baseline (|r| < 0.3), above every default-law run within 15 emu/cm³ of baseline up to 60."""
+    from kmc.publish.template_doc import correlation, paper_baselines, rows, template_markdown
+
+    sources = ["docs/data/paper_result.json", "docs/data/crossover_result.json",
+               "docs/data/crossover_placed_result.json", "docs/data/hull_fit_predict_result.json"]
+    results = [paper_result.read(ROOT / s) for s in sources]
+    m = re.search(r"<!-- generated:template -->\n(.*?)\n<!-- /generated:template -->", DOC.read_text(), re.S)
+    assert m and m.group(1) == template_markdown(results, sources), \
+        "run python -m kmc.publish.template_doc " + " ".join(sources)
+    table = rows(results, sources)
+    default = [r for r in table if r["law"] == "arrhenius"]
+    hull = [r for r in table if r["law"] == "arrhenius, formation_hull"]
+    assert len(default) == 16 and len(hull) == 6
+    assert correlation(default) > 0.5 and abs(correlation(hull)) < 0.3
+    paper = results[0]["paper"]
+    base = paper_baselines(paper)
+    for r in default:
+        if r["source"] == sources[0]:
+            assert r["baseline"][0] < 0.5 * base[r["state"]]
+            if r["state"] in ("low", "high"):
+                assert r["baseline"][0] < 0.25 * base[r["state"]]
+            if r["relax"] == "3min":
+                assert r["ratio"][0] < 0.5 * paper[r["state"]]["ratio"]["3min"]
+    by = {(r["source"], r["gate_min"], r["relax"]): r for r in default}
+    for gate in (4, 8):
+        for relax in ("3min", "1h"):
+            placed, dflt = by[(sources[2], gate, relax)], by[(sources[0], gate, relax)]
+            assert placed["baseline"][0] < dflt["baseline"][0] and placed["ratio"][0] < dflt["ratio"][0]
+    for h in hull:
+        assert 35 < h["ratio"][0] < 60
+        if h["baseline"][0] <= 60:
+            near = [r for r in default if abs(r["baseline"][0] - h["baseline"][0]) <= 15]
+            assert near and all(r["ratio"][0] < h["ratio"][0] for r in near)
