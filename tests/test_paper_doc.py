@@ -1053,3 +1053,30 @@ def test_template_block_and_prose_hold():
         if h["baseline"][0] <= 60:
             near = [r for r in default if abs(r["baseline"][0] - h["baseline"][0]) <= 15]
             assert near and all(r["ratio"][0] < h["ratio"][0] for r in near)
+
+
+def test_hull_repulsion_probe_block_and_prose_hold():
+    """docs/calibration.md, hull_repulsion_probe: the block is generated from the committed result;
+    a weaker repulsion (E_0 + 11ε held) raises Low M's baseline but not to the paper's, Mid M's is above
+    the paper's at every point, High M's at most 0.55 of the paper's; the baselines rise Low < Mid < High
+    by at least 15 emu/cm³ per step, where the paper's dip at Mid M and jump more than threefold."""
+    from kmc.publish.calibration_doc import levers_markdown
+    from kmc.publish.template_doc import paper_baselines
+
+    result, _ = _calibration_page_block(
+        "levers-hull-repulsion", "docs/data/hull_repulsion_probe_result.json",
+        lambda r, rel: levers_markdown(r, rel, depth=True, baseline=True))
+    paper = paper_baselines(result["paper"])
+    base = {}
+    for run in result["runs"]:
+        eps = run["config"]["hops"]["nn_bond_ev"]
+        hops = run["config"]["hops"]
+        assert hops["barrier_ev"] + 11 * eps == pytest.approx(0.8981 - 0.132, abs=1e-4)
+        base.setdefault(eps, {})[run["state"]] = np.mean([c["ms_min"] for c in run["replicas"]["claims"] if c])
+    assert sorted(base) == [-0.012, -0.006, -0.003]
+    for eps in (-0.006, -0.003):
+        assert base[-0.012]["low"] < base[eps]["low"] < paper["low"]
+    for b in base.values():
+        assert b["mid"] > paper["mid"] and b["high"] < 0.55 * paper["high"]
+        assert b["mid"] - b["low"] > 15 and b["high"] - b["mid"] > 15
+    assert paper["mid"] < paper["low"] and paper["high"] > 3 * paper["mid"]

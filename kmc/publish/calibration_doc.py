@@ -142,14 +142,16 @@ def _fmt(value) -> str:
     return " × ".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}"
 
 
-def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool = False) -> str:
+def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool = False,
+                    baseline: bool = False) -> str:
     """A campaign of the paper's states along model parameters (runs/campaigns/table1_hop_barrier.toml,
     table1_nn_sign*.toml) as a table: per point (the LEVER_COLUMNS that vary) ΔM_S of each state,
     where each state is depleted at the end of gating, and whether the depth reversal (claim 5: Low M
     depleted at the top, High M at the bottom) and Table 1's order of ΔM_S (High M the largest) hold;
     with ``ratios`` also ΔM_R/ΔM_S of each state (%); with ``depth`` also, after the side, the N
     fraction of the bottom third minus that of the top third and the near-surface electrolyte's fill
-    (N / capacity), both at the end of gating (replica means)."""
+    (N / capacity), both at the end of gating (replica means); with ``baseline`` also ΔM_S's baseline
+    (the M_S the cycles start from, emu/cm³, replica mean)."""
     runs = [r for r in result["runs"] if r["state"] is not None]
     keys = [k for k in LEVER_COLUMNS if len({config_value(r["config"], k) for r in runs}) > 1]
     points: dict[tuple, dict] = {}
@@ -157,8 +159,9 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
         claims = [c for c in r["replicas"]["claims"] if c]
         thirds = np.mean([c["thirds"] for c in claims], axis=0)
         side = "bottom" if thirds[0] < thirds[2] else "top"
-        detail = (f" ({thirds[0] - thirds[2]:+.3f}; fill {np.mean([c['saturation'] for c in claims]):.2f})"
-                  if depth else "")
+        detail = ((f" ({thirds[0] - thirds[2]:+.3f}; fill {np.mean([c['saturation'] for c in claims]):.2f})"
+                   if depth else "")
+                  + (f"; baseline {np.mean([c['ms_min'] for c in claims]):.0f}" if baseline else ""))
         point = points.setdefault(tuple(config_value(r["config"], k) for k in keys), {})
         if r["state"] in point:
             raise ValueError(f"{source}: two points of state {r['state']} differ in none of the lever columns "
@@ -168,7 +171,8 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
             "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating"
             + (" (N fraction of the bottom third minus the top third; fill of the near-surface electrolyte, "
-               "N / capacity)" if depth else "") + ".", "",
+               "N / capacity)" if depth else "")
+            + ("; baseline: ΔM_S's baseline, the M_S the cycles start from (emu/cm³)" if baseline else "") + ".", "",
             "| " + " | ".join(LEVER_COLUMNS[k][0] for k in keys) + " | "
             + " | ".join(f"{STATE_NAMES[s]} ΔM_S, side" for s in STATES)
             + " | depth reversal (claim 5) | High M's ΔM_S the largest |"

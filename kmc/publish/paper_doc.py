@@ -297,11 +297,13 @@ def main(argv=None) -> None:
     ap.add_argument("--ratios", action="store_true", help="with --levers: add each state's ΔM_R/ΔM_S")
     ap.add_argument("--depth", action="store_true", help="with --levers: add each state's bottom - top N and "
                     "electrolyte fill at the end of gating")
+    ap.add_argument("--baseline", action="store_true", help="with --levers: add each state's ΔM_S baseline")
     args = ap.parse_args(argv)
     if args.levers or args.prediction:
         doc = Path(args.doc or ROOT / "docs" / "calibration.md")
         result = paper_result.read(args.levers or args.prediction)
-        body = (levers_markdown(result, _relative(args.levers), ratios=args.ratios, depth=args.depth) if args.levers
+        body = (levers_markdown(result, _relative(args.levers), ratios=args.ratios, depth=args.depth,
+                                baseline=args.baseline) if args.levers
                 else prediction_markdown(result, args.fit))
         if args.prediction and args.figures:
             print(f"figure: {figure_depth(result, Path(args.figures) / f'{args.block}_depth.png')}")
