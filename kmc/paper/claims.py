@@ -40,11 +40,16 @@ PAPER_TABLE1 = {
 SLOPE_BLOCK_S = 240.0
 
 
+def relaxation_end(ends: list[int]) -> int:
+    """Frame from which Table 1's quantities are taken: the end of the relaxation (segment 1); the end
+    of segment 0 in a run of one segment. ``ends``: kmc.analysis.summary.segment_end_frames."""
+    return ends[1] if len(ends) > 1 else ends[0]
+
+
 def baseline_frame(ms: np.ndarray, ends: list[int]) -> int:
-    """Frame ΔM_S is measured from: the M_S minimum from the end of the relaxation (segment 1) on
-    (the paper: "the minimum observed after the first relaxation cycle"); from the end of segment 0
-    in a run of one segment."""
-    start = ends[1] if len(ends) > 1 else ends[0]
+    """Frame ΔM_S is measured from: the M_S minimum from :func:`relaxation_end` on (the paper: "the
+    minimum observed after the first relaxation cycle")."""
+    start = relaxation_end(ends)
     after = ms[start:]
     return start + (int(np.nanargmin(after)) if np.isfinite(after).any() else 0)
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from kmc.paper.claim_status import status_markdown
-from kmc.paper.claims import PAPER_TABLE1, STATE_NAMES, baseline_frame, claim_numbers, depth_profiles
+from kmc.paper.claims import (PAPER_TABLE1, STATE_NAMES, baseline_frame, claim_numbers, depth_profiles,
+                              relaxation_end)
 from kmc.paper.result import fingerprint, summarize, write
 from kmc.paper.protocols import identify_state
 from kmc.analysis.stats import mean_se as _mean_se
@@ -45,7 +46,7 @@ def table1(data: dict) -> dict:
     if "saturation_magnetization" not in data or len(data["time"]) < 2:
         return out
     ends = segment_end_frames(np.asarray(data["segment"]))
-    start = ends[1] if len(ends) > 1 else ends[0]      # end of the first relaxation segment
+    start = relaxation_end(ends)
     ms = np.asarray(data["saturation_magnetization"], float)
     out["dMS"] = float(ms[-1] - ms[baseline_frame(ms, ends)])
     m = np.asarray(data["magnetization"], float)
