@@ -228,3 +228,16 @@ def test_real_surrogate_calibration_writes_a_config_and_resumes_bit_for_bit(tmp_
     path.write_text(REAL.replace("initial_points = 3", "initial_points = 1"))
     r3 = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(tmp_path / "x.zarr")])
     assert r3.exit_code == 2 and "initial_points" in r3.output and r3.output.strip().count("\n") == 0
+
+
+def test_the_chi2_region_is_resolved_around_a_sharp_minimum(tmp_path):
+    """Targets known to 1/30 of the analytic objective's sigma above: the region χ² < χ²_min + 1 is far
+    narrower than the spacing of a grid over the whole box; it is still found around the fit (not
+    collapsed to the fit's own value), and it lies within a few linearised σ of it."""
+    cal = calibration(seed=2)
+    for t in cal.targets:
+        t.sigma = 0.1
+    r = kc.calibrate(cal, tmp_path / "s.zarr", evaluate=fake_evaluator(cal, sem=0.05))
+    for j, (lo, hi) in enumerate(r.interval):
+        assert lo < r.params[j] < hi, (j, lo, r.params[j], hi)
+        assert hi - lo < 10 * r.sigma_params[j]

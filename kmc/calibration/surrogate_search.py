@@ -319,7 +319,10 @@ def calibrate(cal: Calibration, store_path, comm=None, max_evaluations: int | No
         mean, var = model.predict(u_star[None, :])
         u_best, best = min(high, key=lambda ue: float(np.max(np.abs(ue[0] - u_star))))
         cov, sig, sens = _uncertainty(model, u_star, to_params(u_star), P, values, scale)
-        grid = np.vstack([u_star, sobol(4096, d, cal.seed + 2)])
+        # the box, and a box 1/20 of its width around the optimum: a sharp minimum can lie between the points
+        # of a grid over the whole box
+        local = np.clip(u_star + (sobol(4096, d, cal.seed + 3) - 0.5) / 20.0, 0.0, 1.0)
+        grid = np.vstack([u_star, sobol(4096, d, cal.seed + 2), local])
         inside = grid[chi2_mean(model, grid) <= chi_star + 1.0]
         inside_p = np.array([to_params(u) for u in inside])
         res.update(params=to_params(u_star), chi2_predicted=chi_star, predicted=mean[0],
