@@ -15,6 +15,15 @@ from kmc.analysis.stats import mean_se
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "paper.md"
 RESULT = ROOT / "docs" / "data" / "paper_result.json"
+CALIBRATION = ROOT / "docs" / "calibration.md"
+
+
+def _block(name: str, page: Path = DOC) -> str:
+    """The body of PAGE's generated block NAME (<!-- generated:NAME --> ... <!-- /generated:NAME -->)."""
+    m = re.search(rf"<!-- generated:{re.escape(name)} -->\n(.*?)\n<!-- /generated:{re.escape(name)} -->",
+                  page.read_text(), re.S)
+    assert m, f"{page.relative_to(ROOT)} has no generated:{name} block"
+    return m.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +32,8 @@ def result():
 
 
 def test_committed_page_matches_committed_result(result):
-    text = DOC.read_text()
     for name, body in blocks(result).items():
-        m = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->", text, re.S)
-        assert m, f"docs/paper.md has no generated:{name} block"
-        assert m.group(1) == body, f"docs/paper.md block {name!r} differs from docs/data/paper_result.json: " \
+        assert _block(name) == body, f"docs/paper.md block {name!r} differs from docs/data/paper_result.json: " \
                                    "run python -m kmc.publish.paper_doc docs/data/paper_result.json"
 
 
@@ -291,8 +297,7 @@ def _calibration_page_block(name: str, rel: str, make):
     from kmc.paper import result as paper_result
 
     result = paper_result.read(ROOT / rel)
-    block = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->",
-                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    block = _block(name, CALIBRATION)
     assert block == make(result, rel)
     return result, block
 
@@ -664,8 +669,7 @@ def test_kra_fit_and_prediction_blocks_and_prose_hold():
     from kmc.publish.paper_doc import prediction_markdown
 
     data = json.loads((ROOT / "docs" / "data" / "kra_fit_result.json").read_text())
-    text = (ROOT / "docs" / "calibration.md").read_text()
-    block = re.search(r"<!-- generated:calibration-kra_fit -->\n(.*?)\n<!-- /generated", text, re.S).group(1)
+    block = _block("calibration-kra_fit", CALIBRATION)
     assert block == calibration_block(data["result"], "docs/data/kra_fit_result.json", data["order"])
     fit = data["result"]
     rel = {k: v["model_mean"] / v["value"] - 1 for k, v in fit["targets"].items()}
@@ -708,9 +712,7 @@ def test_network_block_and_prose_hold():
 
     source = "docs/data/paper_network.json"
     data = json.loads((ROOT / source).read_text())
-    text = DOC.read_text()
-    m = re.search(r"<!-- generated:network -->\n(.*?)\n<!-- /generated:network -->", text, re.S)
-    assert m and m.group(1) == network_markdown(data, source), \
+    assert _block("network") == network_markdown(data, source), \
         "run python -m kmc.publish.network_doc docs/data/paper_network.json"
     assert len({r["fingerprint"] for r in data["records"]}) == 54  # every replica of the campaign
     committed = {r["fingerprint"] for r in paper_result.read(RESULT)["runs"]}
@@ -748,8 +750,7 @@ def test_network_with_m2n_paramagnetic_block_and_prose_hold():
 
     source = "docs/data/paper_network_m2n_paramagnetic.json"
     data = json.loads((ROOT / source).read_text())
-    m = re.search(r"<!-- generated:network-m2n -->\n(.*?)\n<!-- /generated:network-m2n -->", DOC.read_text(), re.S)
-    assert m and m.group(1) == network_markdown(data, source), \
+    assert _block("network-m2n") == network_markdown(data, source), \
         f"run python -m kmc.publish.network_doc {source} --block network-m2n"
     assert {r["point_fingerprint"] for r in data["records"]} == {r["fingerprint"] for r in paper_result.read(RESULT)["runs"]}
     assert all(r["overrides"] == {"phases.m2n_fe_mub": 0, "phases.m2n_co_mub": 0, "phases.m2n_curie_k": 0}
@@ -777,9 +778,7 @@ def test_network_under_the_attractive_law_block_and_prose_hold():
 
     source = "docs/data/network_attractive_law.json"
     data = json.loads((ROOT / source).read_text())
-    m = re.search(r"<!-- generated:network-attractive -->\n(.*?)\n<!-- /generated:network-attractive -->",
-                  DOC.read_text(), re.S)
-    assert m and m.group(1) == network_markdown(data, source), \
+    assert _block("network-attractive") == network_markdown(data, source), \
         f"run python -m kmc.publish.network_doc {source} --block network-attractive"
     report = json.loads((ROOT / "docs" / "data" / "network_attractive_law_result.json").read_text())
     assert {r["point_fingerprint"] for r in data["records"]} == {r["fingerprint"] for r in report["runs"]}
@@ -810,9 +809,7 @@ def test_crossover_block_and_prose_hold():
                "docs/data/paper_network.json", "docs/data/crossover_network.json"]
     results = [paper_result.read(ROOT / s) for s in sources[:2]]
     networks = [json.loads((ROOT / s).read_text()) for s in sources[2:]]
-    text = DOC.read_text()
-    m = re.search(r"<!-- generated:crossover -->\n(.*?)\n<!-- /generated:crossover -->", text, re.S)
-    assert m and m.group(1) == crossover_markdown(results, networks, sources), \
+    assert _block("crossover") == crossover_markdown(results, networks, sources), \
         "run python -m kmc.publish.crossover_doc " + " ".join(sources[:2]) + " --network " + " ".join(sources[2:])
     crossover_prints = {r["fingerprint"] for r in results[1]["runs"]}
     assert {r["point_fingerprint"] for r in networks[1]["records"]} == crossover_prints
@@ -922,8 +919,7 @@ def test_crossover_fit_block_and_prose_hold():
 
     rel = "docs/data/table1_crossover_fit_result.json"
     data = json.loads((ROOT / rel).read_text())
-    block = re.search(r"<!-- generated:calibration-table1_crossover_fit -->\n(.*?)\n<!-- /generated:calibration-table1_crossover_fit -->",
-                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    block = _block("calibration-table1_crossover_fit", CALIBRATION)
     assert block == calibration_block(data["result"], rel, data["order"])
     res = data["result"]
     params = res["parameters"]
@@ -948,8 +944,7 @@ def test_crossover_surrogate_block_and_prose_hold():
     rel = "docs/data/table1_crossover_surrogate_result.json"
     data = json.loads((ROOT / rel).read_text())
     name = "calibration-table1_crossover_surrogate"
-    block = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->",
-                      (ROOT / "docs" / "calibration.md").read_text(), re.S).group(1)
+    block = _block(name, CALIBRATION)
     assert block == calibration_block(data["result"], rel, data["order"])
     res = data["result"]
     t = {n: x for n, x in res["targets"].items()}
@@ -984,9 +979,7 @@ def test_crossover_placed_blocks_and_prose_hold():
     sources = ["docs/data/crossover_placed_result.json", "docs/data/crossover_placed_network.json"]
     result = paper_result.read(ROOT / sources[0])
     network = json.loads((ROOT / sources[1]).read_text())
-    text = DOC.read_text()
-    got = {name: re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->", text, re.S).group(1)
-           for name in ("crossover-placed", "crossover-placed-table1")}
+    got = {name: _block(name) for name in ("crossover-placed", "crossover-placed-table1")}
     assert got["crossover-placed"] == crossover_markdown([result], [network], sources)
     assert got["crossover-placed-table1"] == prediction_markdown(result, "table1_crossover_surrogate")
     fit = json.loads((ROOT / "docs/data/table1_crossover_surrogate_result.json").read_text())["result"]
@@ -1026,8 +1019,7 @@ def test_template_block_and_prose_hold():
     sources = ["docs/data/paper_result.json", "docs/data/crossover_result.json",
                "docs/data/crossover_placed_result.json", "docs/data/hull_fit_predict_result.json"]
     results = [paper_result.read(ROOT / s) for s in sources]
-    m = re.search(r"<!-- generated:template -->\n(.*?)\n<!-- /generated:template -->", DOC.read_text(), re.S)
-    assert m and m.group(1) == template_markdown(results, sources), \
+    assert _block("template") == template_markdown(results, sources), \
         "run python -m kmc.publish.template_doc " + " ".join(sources)
     table = rows(results, sources)
     default = [r for r in table if r["law"] == "arrhenius"]
