@@ -373,3 +373,24 @@ def test_replicas_run_the_base_protocol_as_read_when_the_campaign_was_loaded(tmp
     base.write_text(base.read_text().replace("cells_xy = [3, 3]", "cells_xy = [5, 5]", 1))
     assert camp.config(1).resolved() == before
     assert cp.from_dict({"base": str(base), "replicas": 1}).base_sha256 != camp.base_sha256
+
+
+def test_report_of_a_running_campaign_skips_replicas_without_a_frame(tmp_path, finished):
+    """A replica that has started but not written a frame (what `mikmc report` meets on a running
+    campaign) adds nothing and marks its point incomplete; a point none of whose replicas has a frame
+    is left out (it used to fail the whole report with "not a mikmc store")."""
+    import shutil
+
+    from kmc.paper.report import load
+
+    _, reference, _ = finished
+    out = tmp_path / "running.zarr"
+    shutil.copytree(reference, out)
+    for r in ("0", "1", "2"):
+        g = zarr.open_group(str(out), path=f"points/1/replicas/{r}", mode="r+")
+        del g.attrs["frames_written"]
+        if r == "0":
+            runs = {res.name: res for res in load(out)}
+            assert runs["running/0"].complete and not runs["running/1"].complete
+            assert len(runs["running/1"].replicas) == 2 and len(runs["running/0"].replicas) == 3
+    assert [res.name for res in load(out)] == ["running/0"]

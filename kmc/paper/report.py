@@ -94,19 +94,22 @@ class RunResult:
 
 
 def _runs_in(path: Path):
-    """(name, group) of each run in a run store or a campaign store (checked: kmc.storage.integrity)."""
+    """(name, group, replicas, every replica started) of each run in a run store or a campaign store
+    (checked: kmc.storage.integrity)."""
     from kmc.storage.integrity import check_run, child_groups, open_verified
 
     root = open_verified(path)
     if "points" not in root:
-        yield path.stem, root, []
+        yield path.stem, root, [], True
         return
     for p_name, point in child_groups(root["points"]):
         reps = child_groups(point["replicas"]) if "replicas" in point else []
         for _, g in reps:
             check_run(g)
-        if reps:
-            yield f"{path.stem}/{p_name}", reps[0][1], [g for _, g in reps]
+        # a running campaign: replicas that have not written a frame yet add nothing but their incompleteness
+        started = [g for _, g in reps if "frames_written" in g.attrs]
+        if started:
+            yield f"{path.stem}/{p_name}", started[0], started, len(started) == len(reps)
 
 
 def load(path) -> list[RunResult]:
@@ -114,13 +117,13 @@ def load(path) -> list[RunResult]:
 
     path = Path(path)
     out = []
-    for name, group, replicas in _runs_in(path):
+    for name, group, replicas, all_started in _runs_in(path):
         attrs = dict(group.attrs)
         if "frames_written" not in attrs:
             raise ValueError(f"{path}: not a mikmc store")
         data = read_frames(group)
         labels = list(group["segment"].attrs.get("labels", []))
-        complete = bool(attrs.get("complete")) and all(bool(g.attrs.get("complete")) for g in replicas)
+        complete = all_started and bool(attrs.get("complete")) and all(bool(g.attrs.get("complete")) for g in replicas)
         res = RunResult(name, str(path), attrs, data, labels, identify_state(attrs), complete)
         res.t1 = table1(data)
         res.current = gate_current(data, attrs) if len(data["time"]) > 1 else {}
