@@ -45,3 +45,66 @@ def test_no_point_of_the_fit_has_the_papers_baselines_and_high_m_largest():
             big += 1
             assert m["dMS High M"] < m["dMS Low M"]
     assert big >= 3
+
+
+def test_the_held_out_runs_of_the_baseline_fit_and_their_prose():
+    """docs/calibration.md, baseline_fit_predict: both blocks are generated from the committed result and
+    network; the campaign ran at the fit's evaluated point; ratios 45-65 % everywhere (the defaults' at most
+    a third), Mid M's 3 min ratio and High M's ratios within 25 % of the paper's; claim 3 shown, claims 4
+    and 5 not, none of the seven orderings, Mid M's 1 h ratio the largest; the electrolyte nearly full at
+    the end of gating and drained after the hour, whose ΔM_S is about 1.5 times the 3 min one (Low and
+    Mid M's > 25 % above Table 1's); every state depleted from the bottom with the top third full; High
+    M's gating slope falls after the first 4 min block; the hour breaks the network at field-off (spanning
+    share > 0.9 after 3 min, < 0.7 after 1 h; alignment < 0.15) while all but one replica end along the field."""
+    import statistics
+
+    from kmc.paper import claim_status
+    from kmc.paper import result as paper_result
+    from kmc.publish.crossover_doc import crossover_markdown, points, protocol_times, rows
+    from kmc.publish.paper_doc import prediction_markdown
+
+    sources = ["docs/data/baseline_fit_predict_result.json", "docs/data/baseline_fit_predict_network.json"]
+    result = paper_result.read(ROOT / sources[0])
+    network = json.loads((ROOT / sources[1]).read_text())
+    page = (ROOT / "docs/calibration.md").read_text()
+    for name, body in (("crossover-baseline-fit", crossover_markdown([result], [network], sources)),
+                       ("predict-baseline-fit", prediction_markdown(result, "table1_baseline_fit"))):
+        assert f"<!-- generated:{name} -->\n{body}\n<!-- /generated:{name} -->" in page, name
+    for run in result["runs"]:
+        for key, value in _fit()["surrogate"]["evaluated_at"].items():
+            section, name = key.split(".")
+            assert abs(run["config"][section][name] / value - 1) < 1e-4
+    runs = paper_result.runs_of(result)
+    by = claim_status.by_state(runs)
+    ratio = {k: statistics.mean(t["ratio"] for t in v[1]) for k, v in by.items()}
+    dms = {k: statistics.mean(t["dMS"] for t in v[1]) for k, v in by.items()}
+    paper = result["paper"]
+    assert len(ratio) == 6 and all(45 < r < 66 for r in ratio.values())
+    default = paper_result.read(ROOT / "docs/data/paper_result.json")
+    assert max(statistics.mean(t["ratio"] for t in v[1]) for v in claim_status.by_state(
+        paper_result.runs_of(default)).values()) < 100 / 3
+    for key in (("mid", "3min"), ("high", "3min"), ("high", "1h")):
+        assert abs(ratio[key] / paper[key[0]]["ratio"][key[1]] - 1) < 0.25
+    assert max(("low", "mid", "high"), key=lambda s: ratio[(s, "1h")]) == "mid"
+    assert not any(claim_status.ratio_orderings(by).values())
+    verdict = claim_status.verdicts(runs, paper)
+    assert verdict[3] is True and verdict[4] is False and verdict[5] is False
+    table = rows(points([result], [network]))
+    assert sum(r["along"][1] - r["along"][0] + r["along"][3] - r["along"][2] for r in table) == 1
+    for r in table:
+        assert r["spanning_3min"][0] > 0.9 and r["spanning_1h"][0] < 0.7 and r["align_1h"][0] < 0.15
+        assert r["align_1h"][0] < r["align_3min"][0] and abs(r["fall_se"]) < 2
+    assert min(r["spanning_1h"][0] for r in table) < 0.15
+    for s in ("low", "mid", "high"):
+        assert 1.35 < dms[(s, "1h")] / dms[(s, "3min")] < 1.65
+    for s in ("low", "mid"):
+        assert dms[(s, "1h")] > 1.25 * paper[s]["dMS"]
+    for run in result["runs"]:
+        claims = [c for c in run["replicas"]["claims"] if c]
+        fill = statistics.mean(c["fill_at_min"] for c in claims)
+        assert fill > 0.85 if protocol_times(run["config"])[1] == "3min" else fill < 0.25
+        bottom, _, top = (statistics.mean(c["thirds"][i] for c in claims) for i in range(3))
+        assert bottom < 0.75 and top > 0.98
+        if run["state"] == "high":
+            slopes = [statistics.mean(c["slopes"][i] for c in claims) for i in range(2)]
+            assert slopes[0] > 2 * slopes[1]

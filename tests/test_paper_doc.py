@@ -1017,14 +1017,22 @@ def test_template_block_and_prose_hold():
     from kmc.publish.template_doc import correlation, paper_baselines, rows, template_markdown
 
     sources = ["docs/data/paper_result.json", "docs/data/crossover_result.json",
-               "docs/data/crossover_placed_result.json", "docs/data/hull_fit_predict_result.json"]
+               "docs/data/crossover_placed_result.json", "docs/data/hull_fit_predict_result.json",
+               "docs/data/baseline_fit_predict_result.json"]
     results = [paper_result.read(ROOT / s) for s in sources]
     assert _block("template") == template_markdown(results, sources), \
         "run python -m kmc.publish.template_doc " + " ".join(sources)
     table = rows(results, sources)
     default = [r for r in table if r["law"] == "arrhenius"]
     hull = [r for r in table if r["law"] == "arrhenius, formation_hull"]
-    assert len(default) == 16 and len(hull) == 6
+    assert len(default) == 22 and len(hull) == 6
+    # the baseline fit's runs: more than the defaults' baselines, up to 4.5 times, ratios 45-65 %, not rising with them
+    fitted = [r for r in default if r["source"] == sources[4]]
+    dflt = {(r["gate_min"], r["relax"]): r for r in default if r["source"] == sources[0]}
+    assert len(fitted) == 6 and correlation(fitted) < 0.3
+    for r in fitted:
+        assert 1.1 < r["baseline"][0] / dflt[(r["gate_min"], r["relax"])]["baseline"][0] < 4.5
+        assert 45 < r["ratio"][0] < 66                           # per cent
     assert correlation(default) > 0.5 and abs(correlation(hull)) < 0.3
     paper = results[0]["paper"]
     base = paper_baselines(paper)
@@ -1043,7 +1051,7 @@ def test_template_block_and_prose_hold():
     for h in hull:
         assert 35 < h["ratio"][0] < 60
         if h["baseline"][0] <= 60:
-            near = [r for r in default if abs(r["baseline"][0] - h["baseline"][0]) <= 15]
+            near = [r for r in default if abs(r["baseline"][0] - h["baseline"][0]) <= 15 and r not in fitted]
             assert near and all(r["ratio"][0] < h["ratio"][0] for r in near)
 
 
