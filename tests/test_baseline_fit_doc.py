@@ -108,3 +108,33 @@ def test_the_held_out_runs_of_the_baseline_fit_and_their_prose():
         if run["state"] == "high":
             slopes = [statistics.mean(c["slopes"][i] for c in claims) for i in range(2)]
             assert slopes[0] > 2 * slopes[1]
+
+
+def test_the_regrown_layer_follows_the_residual_alignment_at_the_electrode():
+    """The figure's prose: after 3 min a metal layer at the electrode (bottom 10 nm, mean M_S > 200); after
+    the hour a thin moment (mean < 100) aligned < 0.15 there; the cycles regrow it aligned > 0.55 in
+    Low and Mid M after either relaxation and in High M after 3 min; after High M's hour, whose residual
+    is the least aligned of the three, < 0.35."""
+    import numpy as np
+
+    from kmc.paper import result as paper_result
+    from kmc.publish.crossover_doc import protocol_times
+
+    result = paper_result.read(ROOT / "docs/data/baseline_fit_predict_result.json")
+    bottom = {}
+    for run in result["runs"]:
+        p = run["profiles"]
+        b = np.asarray(p["z_nm"]) < 10.0
+        key = (run["state"], protocol_times(run["config"])[1])
+        bottom[key] = {when: (np.sum(np.asarray(p[f"m_{when}"])[b]) / np.sum(np.asarray(p[f"ms_{when}"])[b]),
+                              np.mean(np.asarray(p[f"ms_{when}"])[b])) for when in ("relax_end", "final")}
+    assert len(bottom) == 6
+    for s in ("low", "mid", "high"):
+        assert bottom[(s, "3min")]["relax_end"][1] > 200
+        align, ms_mean = bottom[(s, "1h")]["relax_end"]
+        assert ms_mean < 100 and align < 0.15
+        assert bottom[(s, "3min")]["final"][0] > 0.55
+    for s in ("low", "mid"):
+        assert bottom[(s, "1h")]["final"][0] > 0.55
+    assert bottom[("high", "1h")]["final"][0] < 0.35
+    assert min(("low", "mid", "high"), key=lambda s: bottom[(s, "1h")]["relax_end"][0]) == "high"
