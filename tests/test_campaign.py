@@ -378,7 +378,8 @@ def test_replicas_run_the_base_protocol_as_read_when_the_campaign_was_loaded(tmp
 def test_report_of_a_running_campaign_skips_replicas_without_a_frame(tmp_path, finished):
     """A replica that has started but not written a frame (what `mikmc report` meets on a running
     campaign) adds nothing and marks its point incomplete; a point none of whose replicas has a frame
-    is left out (it used to fail the whole report with "not a mikmc store")."""
+    is left out (it used to fail the whole report with "not a mikmc store"); a replica not begun at all
+    (no group) marks its point incomplete (it used to be counted complete from the replicas there)."""
     import shutil
 
     from kmc.paper.report import load
@@ -394,3 +395,7 @@ def test_report_of_a_running_campaign_skips_replicas_without_a_frame(tmp_path, f
             assert runs["running/0"].complete and not runs["running/1"].complete
             assert len(runs["running/1"].replicas) == 2 and len(runs["running/0"].replicas) == 3
     assert [res.name for res in load(out)] == ["running/0"]
+    # a replica not begun at all (its group is made when a rank starts it) leaves its point incomplete too
+    zarr.open_group(str(out), path="points/0/replicas", mode="r+").__delitem__("2")
+    (res,) = load(out)
+    assert not res.complete and len(res.replicas) == 2

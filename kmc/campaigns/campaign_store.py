@@ -25,10 +25,10 @@ import zarr
 from kmc import __version__
 from kmc.campaigns.campaign import Campaign, _canonical_json
 from kmc.storage.integrity import StoreDamaged, verify_run
-from kmc.storage.store import RunStore, _fill, _jsonable, read_frames
+from kmc.storage.store import CAMPAIGN_ATTR, RunStore, _fill, _jsonable, read_frames
 
 SCHEMA_VERSION = 1
-ATTR = "mikmc_campaign"
+ATTR = CAMPAIGN_ATTR
 
 
 class StoreMismatch(Exception):

@@ -97,19 +97,21 @@ def _runs_in(path: Path):
     """(name, group, replicas, every replica started) of each run in a run store or a campaign store
     (checked: kmc.storage.integrity)."""
     from kmc.storage.integrity import check_run, child_groups, open_verified
+    from kmc.storage.store import CAMPAIGN_ATTR
 
     root = open_verified(path)
     if "points" not in root:
         yield path.stem, root, [], True
         return
+    expected = int(root.attrs.get(CAMPAIGN_ATTR, {}).get("replicas", 0))
     for p_name, point in child_groups(root["points"]):
         reps = child_groups(point["replicas"]) if "replicas" in point else []
         for _, g in reps:
             check_run(g)
-        # a running campaign: replicas that have not written a frame yet add nothing but their incompleteness
+        # a running campaign: replicas not begun (no group) or without a frame yet add only their incompleteness
         started = [g for _, g in reps if "frames_written" in g.attrs]
         if started:
-            yield f"{path.stem}/{p_name}", started[0], started, len(started) == len(reps)
+            yield f"{path.stem}/{p_name}", started[0], started, len(started) == max(len(reps), expected)
 
 
 def load(path) -> list[RunResult]:

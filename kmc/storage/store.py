@@ -26,6 +26,7 @@ import zarr
 from kmc.storage.integrity import check_run, chunk_checksum
 
 SCHEMA_VERSION = 1
+CAMPAIGN_ATTR = "mikmc_campaign"     # root attribute of a campaign store (kmc.campaigns.campaign_store)
 
 
 @dataclass(frozen=True)
