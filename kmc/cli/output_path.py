@@ -23,7 +23,9 @@ def is_mikmc_store(path: Path) -> bool:
         attrs = json.loads(meta.read_text()).get("attributes", {})
     except (OSError, ValueError, AttributeError):
         return False
-    return isinstance(attrs, dict) and ("mikmc_version" in attrs or "mikmc_campaign" in attrs)
+    from kmc.storage.store import CAMPAIGN_ATTR
+
+    return isinstance(attrs, dict) and ("mikmc_version" in attrs or CAMPAIGN_ATTR in attrs)
 
 
 def check_target(path: Path, overwrite: bool) -> None:
