@@ -2,7 +2,8 @@
 magnet, generated from paper results (``mikmc report``).
 
 Run:  python -m kmc.publish.template_doc docs/data/paper_result.json docs/data/crossover_result.json \\
-          docs/data/crossover_placed_result.json docs/data/hull_fit_predict_result.json [--doc docs/paper.md]
+          docs/data/crossover_placed_result.json docs/data/hull_fit_predict_result.json \\
+          docs/data/baseline_fit_predict_result.json [--doc docs/paper.md]
 
 The paper reads its zero-field remanence as new CoFe aligning by exchange to the CoFe already there
 when the field was removed ("exchange coupling (J) with the underneath CoFe magnetic layer"). The
