@@ -1,0 +1,196 @@
+"""Claim 4's ΔM_R/ΔM_S orderings in every regime the model has been run in, generated from the
+committed paper results (``mikmc report``).
+
+Run:  python -m kmc.publish.orderings_doc docs/data/paper_result.json docs/data/*_result.json [--doc docs/paper.md]
+
+A *regime* is one set of model parameters: the runs of a result whose configurations agree but for
+the protocol (segments) and the seed. Regimes with all six zero-field protocols (Low/Mid/High M,
+3 min and 1 h relaxation) are judged on the seven orderings of the paper issue's done-when
+(:data:`kmc.paper.claim_status.RATIO_ORDERINGS`) exactly as the claim status judges them: an ordering
+holds when the replica means differ by more than K_SE combined standard errors. Inputs that are not
+paper results (calibration results) or hold no complete regime are skipped and counted. The first
+result names the defaults: its magnet section is the one the ``magnet`` column calls "defaults'".
+The block ``<!-- generated:orderings -->`` lists, per regime, each ordering's difference in percentage
+points over its combined SE (z); tests/test_orderings_doc.py fails when the committed page and the
+committed JSON disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kmc.paper import claim_status
+from kmc.paper import result as paper_result
+from kmc.paper.claims import STATES
+from kmc.publish.crossover_doc import protocol_times
+from kmc.publish.paper_doc import ROOT, _relative, replace_blocks
+
+#: configuration entries that make a protocol, not a regime
+PROTOCOL_KEYS = ("segments", "run", "title", "description")
+ZERO_FIELD = tuple((s, relax) for s in STATES for relax in ("3min", "1h"))
+
+
+def _flat(tree: dict, prefix: str = "") -> dict:
+    """{'section.key': value} of a nested configuration."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def _regime_key(config: dict) -> str:
+    return json.dumps({k: v for k, v in config.items() if k not in PROTOCOL_KEYS}, sort_keys=True)
+
+
+def regimes(result: dict) -> list[dict]:
+    """The result's regimes whose zero-field protocols judge at least one of the orderings (both of
+    its states run), in order of first appearance: each a dict with ``runs`` (the result's run entries of that regime, zero-field only), ``config`` (one
+    run's configuration), ``label`` (the settings that tell it from the result's other regimes) and
+    ``replicas`` (the smallest replica count of its runs)."""
+    groups: dict[str, list] = {}
+    for run in result["runs"]:
+        if protocol_times(run.get("config") or {}) is not None and (run["state"], run["relax"]) in ZERO_FIELD:
+            groups.setdefault(_regime_key(run["config"]), []).append(run)
+    complete = [runs for runs in groups.values() if _judged({(r["state"], r["relax"]) for r in runs})]
+    flats = [_flat({k: v for k, v in runs[0]["config"].items() if k not in PROTOCOL_KEYS}) for runs in complete]
+    varying = sorted({k for f in flats for k in f if any(g.get(k) != f.get(k) for g in flats)})
+    return [{"runs": runs, "config": runs[0]["config"], "replicas": min(r["n_replicas"] for r in runs),
+             "label": ", ".join(f"{k} = {f.get(k)}" for k in varying) or "—"} for runs, f in zip(complete, flats)]
+
+
+def _judged(states: set) -> bool:
+    return any(a in states and b in states for _, a, b in claim_status.RATIO_ORDERINGS)
+
+
+def separations(regime: dict) -> dict[str, tuple[float, float]]:
+    """Ordering text -> (difference of the mean ratios in percentage points, combined SE) of a regime,
+    by kmc.paper.claim_status (the same judgement as the claim status)."""
+    runs = paper_result.runs_of({"runs": regime["runs"]})
+    return claim_status.ratio_separations(claim_status.by_state(runs))
+
+
+def hop_law(config: dict) -> str:
+    hops = config.get("hops") or {}
+    energy = hops.get("metal_energy")
+    return str(hops.get("name")) + (f", {energy}" if energy not in (None, "none") else "")
+
+
+def rows(results: list[dict], sources: list[str]) -> list[dict]:
+    """One row per regime: source, label, hop law, magnet ('defaults'' or 'other'), cells,
+    replicas, {ordering: (difference, SE)} of the orderings its runs judge, and the number of those
+    that hold beyond K_SE."""
+    magnet = json.dumps(results[0]["runs"][0]["config"].get("magnet"), sort_keys=True)
+    out = []
+    for res, src in zip(results, sources):
+        for reg in regimes(res):
+            sep = separations(reg)
+            out.append({"source": src, "label": reg["label"], "law": hop_law(reg["config"]),
+                        "magnet": "defaults'" if json.dumps(reg["config"].get("magnet"), sort_keys=True) == magnet
+                        else "other", "cells": reg["runs"][0].get("cells_xy"), "replicas": reg["replicas"],
+                        "separations": sep,
+                        "held": sum(diff > claim_status.K_SE * se for diff, se in sep.values())})
+    return out
+
+
+def _holds(sep: tuple[float, float] | None) -> bool:
+    return sep is not None and sep[0] > claim_status.K_SE * sep[1]
+
+
+def _cell(sep: tuple[float, float] | None) -> str:
+    """'+12 (+2.3)': the difference in percentage points and z = difference / SE, bold where the
+    ordering holds; '—' for an ordering the regime's runs do not judge."""
+    if sep is None:
+        return "—"
+    diff, se = sep
+    text = f"{diff:+.0f} ({diff / se:+.1f})" if se > 0 else f"{diff:+.0f} (one replica)"
+    return f"**{text}**" if _holds(sep) else text
+
+
+def _three_minute_lines(table: list[dict]) -> list[str]:
+    """One row per result of the regimes that judge only the 3 min ordering (3 min protocols only)."""
+    name = claim_status.RATIO_ORDERINGS[0][0]
+    by_source: dict[str, list] = {}
+    for r in table:
+        by_source.setdefault(r["source"], []).append(r)
+    lines = ["| result | regimes | hop law | magnet | cells | replicas | " + name + ": held in | z from … to |",
+             "|---|---|---|---|---|---|---|---|"]
+    for src, regs in by_source.items():
+        z = [sep[0] / sep[1] for sep in (r["separations"][name] for r in regs) if sep[1] > 0]
+        lines.append(f"| `{Path(src).name}` | {len(regs)} | {', '.join(sorted({r['law'] for r in regs}))} | "
+                     f"{', '.join(sorted({r['magnet'] for r in regs}))} | "
+                     f"{', '.join(sorted({_cells(r) for r in regs}))} | "
+                     f"{', '.join(sorted({str(r['replicas']) for r in regs}))} | "
+                     f"{sum(_holds(r['separations'][name]) for r in regs)} of {len(regs)} | "
+                     + (f"{min(z):+.1f} … {max(z):+.1f} |" if z else "n/a |"))
+    return lines
+
+
+def _cells(row: dict) -> str:
+    return "×".join(str(c) for c in row["cells"]) if row["cells"] else "?"
+
+
+def orderings_markdown(results: list[dict], sources: list[str], skipped: list[str]) -> str:
+    """The generated block: the regimes that ran a 1 h protocol, one row each with the seven
+    orderings as difference (z); those with 3 min protocols only, one row per result; a summary."""
+    table = rows(results, sources)
+    names = [text for text, _, _ in claim_status.RATIO_ORDERINGS]
+    hour = [r for r in table if len(r["separations"]) > 1]
+    lines = [f"From {len(sources)} paper results, the first (`{Path(sources[0]).name}`) the defaults'. Each "
+             "cell: the difference of the two mean ΔM_R/ΔM_S in percentage points (the ordering's first state "
+             "minus its second) and, in brackets, that difference over its combined standard error; **bold** "
+             f"where the ordering holds (beyond {claim_status.K_SE:g} SE). Magnet: the defaults' magnet section "
+             "or another (earlier) one." + (" Skipped (calibration results, or no zero-field pair to judge): "
+                                             f"{', '.join(f'`{Path(s).name}`' for s in skipped)}." if skipped else ""),
+             "", "| result | hop law | magnet | cells | replicas | " + " | ".join(names) + " | held |",
+             "|" + "---|" * (6 + len(names))]
+    for r in hour:
+        lines.append(f"| `{Path(r['source']).name}` | {r['law']} | {r['magnet']} | {_cells(r)} | {r['replicas']} | "
+                     + " | ".join(_cell(r["separations"].get(n)) for n in names)
+                     + f" | {r['held']} of {len(r['separations'])} |")
+    lines += ["", "Regimes that ran the 3 min protocols only (scans and probes; they judge the first ordering):", ""]
+    lines += _three_minute_lines([r for r in table if len(r["separations"]) == 1])
+    full = [r for r in hour if len(r["separations"]) == len(names)]
+    claim4 = [n for n, _, _ in claim_status.CLAIM4_ORDERINGS]
+    lines += ["", f"{len(table)} regimes, {len(full)} with all six zero-field protocols. Each ordering holds in: "
+              + "; ".join(f"{n}: {sum(_holds(r['separations'].get(n)) for r in table)} of "
+                          f"{sum(n in r['separations'] for r in table)} regimes" for n in names)
+              + f". The most held in one regime with all six: {max((r['held'] for r in full), default=0)} of "
+              f"{len(names)}; all five of claim 4's in {sum(all(_holds(r['separations'][n]) for n in claim4) for r in full)}."]
+    return "\n".join(lines)
+
+
+def load(paths: list[str]) -> tuple[list[dict], list[str], list[str]]:
+    """(paper results, their sources, skipped sources) of the given JSON files; a file that is not a
+    paper result, or holds no regime that judges an ordering, is skipped; a file given twice is read once."""
+    results, sources, skipped = [], [], []
+    for p in dict.fromkeys(str(Path(q).resolve()) for q in paths):  # once each, in the order given
+        try:
+            res = paper_result.read(p)
+        except ValueError:
+            skipped.append(_relative(p))
+            continue
+        if regimes(res):
+            results.append(res)
+            sources.append(_relative(p))
+        else:
+            skipped.append(_relative(p))
+    return results, sources, skipped
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results", nargs="+", help="paper results (JSON written by mikmc report); the first is the defaults'")
+    ap.add_argument("--doc", default=str(ROOT / "docs" / "paper.md"), help="page to regenerate")
+    args = ap.parse_args(argv)
+    results, sources, skipped = load(args.results)
+    names = replace_blocks(Path(args.doc), {"orderings": orderings_markdown(results, sources, skipped)})
+    print(f"{args.doc}: regenerated {', '.join(names) or 'nothing (no generated:orderings block)'}")
+
+
+if __name__ == "__main__":
+    main()
