@@ -61,15 +61,14 @@ def test_the_held_out_runs_of_the_baseline_fit_and_their_prose():
     from kmc.paper import claim_status
     from kmc.paper import result as paper_result
     from kmc.publish.crossover_doc import crossover_markdown, points, protocol_times, rows
-    from kmc.publish.paper_doc import prediction_markdown
+    from kmc.publish.paper_doc import generated_block, prediction_markdown
 
     sources = ["docs/data/baseline_fit_predict_result.json", "docs/data/baseline_fit_predict_network.json"]
     result = paper_result.read(ROOT / sources[0])
     network = json.loads((ROOT / sources[1]).read_text())
-    page = (ROOT / "docs/calibration.md").read_text()
     for name, body in (("crossover-baseline-fit", crossover_markdown([result], [network], sources)),
                        ("predict-baseline-fit", prediction_markdown(result, "table1_baseline_fit"))):
-        assert f"<!-- generated:{name} -->\n{body}\n<!-- /generated:{name} -->" in page, name
+        assert generated_block(ROOT / "docs/calibration.md", name) == body, name
     for run in result["runs"]:
         for key, value in _fit()["surrogate"]["evaluated_at"].items():
             section, name = key.split(".")

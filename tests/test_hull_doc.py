@@ -8,15 +8,17 @@ from pathlib import Path
 
 import numpy as np
 
+from kmc.publish.paper_doc import generated_block
+
 ROOT = Path(__file__).resolve().parent.parent
 CAL_DOC = ROOT / "docs" / "calibration.md"
 FIT = ROOT / "docs" / "data" / "table1_hull_fit_result.json"
 
 
 def _block(doc: Path, name: str) -> str:
-    m = re.search(rf"<!-- generated:{name} -->\n(.*?)\n<!-- /generated:{name} -->", doc.read_text(), re.S)
-    assert m, f"no generated:{name} block in {doc.name}"
-    return m.group(1)
+    body = generated_block(doc, name)
+    assert body is not None, f"no generated:{name} block in {doc.name}"
+    return body
 
 
 def test_hull_fit_block_and_prose_hold():

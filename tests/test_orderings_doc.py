@@ -3,12 +3,12 @@ is what kmc.publish.orderings_doc makes of the committed results, it judges as t
 it can tell a regime whose orderings hold, and the prose on it holds."""
 
 import copy
-import re
 from pathlib import Path
 
 from kmc.paper import claim_status
 from kmc.paper import result as paper_result
 from kmc.publish import orderings_doc
+from kmc.publish.paper_doc import generated_block
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data"
@@ -26,10 +26,9 @@ def _rows():
 
 
 def test_block_is_generated_from_the_committed_results():
-    text = (ROOT / "docs" / "paper.md").read_text()
-    block = re.search(r"<!-- generated:orderings -->\n(.*?)\n<!-- /generated:orderings -->", text, re.S)
-    assert block, "docs/paper.md has no generated:orderings block"
-    assert block.group(1) == orderings_doc.orderings_markdown(*orderings_doc.load(_inputs())), (
+    block = generated_block(ROOT / "docs" / "paper.md", "orderings")
+    assert block is not None, "docs/paper.md has no generated:orderings block"
+    assert block == orderings_doc.orderings_markdown(*orderings_doc.load(_inputs())), (
         "run python -m kmc.publish.orderings_doc docs/data/paper_result.json docs/data/*_result.json")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kmc.paper import result as paper_result
-from kmc.publish.paper_doc import blocks, fit_targets, update
+from kmc.publish.paper_doc import blocks, fit_targets, generated_block, update
 from kmc.analysis.stats import mean_se
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,10 +20,9 @@ CALIBRATION = ROOT / "docs" / "calibration.md"
 
 def _block(name: str, page: Path = DOC) -> str:
     """The body of PAGE's generated block NAME (<!-- generated:NAME --> ... <!-- /generated:NAME -->)."""
-    m = re.search(rf"<!-- generated:{re.escape(name)} -->\n(.*?)\n<!-- /generated:{re.escape(name)} -->",
-                  page.read_text(), re.S)
-    assert m, f"{page.relative_to(ROOT)} has no generated:{name} block"
-    return m.group(1)
+    body = generated_block(page, name)
+    assert body is not None, f"{page.relative_to(ROOT)} has no generated:{name} block"
+    return body
 
 
 @pytest.fixture(scope="module")

@@ -136,3 +136,15 @@ def test_paper_doc_regenerates_only_the_marked_blocks(short_run, tmp_path):
     text = doc.read_text()
     assert "old 999" not in text and "| run | state |" in text and "| # | claim |" in text
     assert text.startswith("# page\nprose 12.5 stays\n") and text.endswith("tail\n")
+
+
+def test_generated_block_reads_back_what_replace_blocks_writes(tmp_path):
+    from kmc.publish.paper_doc import generated_block, replace_blocks
+
+    doc = tmp_path / "page.md"
+    doc.write_text("a\n<!-- generated:x.y -->\nold\n<!-- /generated:x.y -->\n<!-- generated:xzy -->\nz\n"
+                   "<!-- /generated:xzy -->\n")
+    assert replace_blocks(doc, {"x.y": "new | 1\nline 2"}) == ["x.y"]
+    assert generated_block(doc, "x.y") == "new | 1\nline 2"
+    assert generated_block(doc, "xzy") == "z"      # the dot is a dot, not any character
+    assert generated_block(doc, "missing") is None

@@ -249,12 +249,24 @@ def figure_alignment(result: dict, path: Path) -> Path | None:
     return _save(fig, axes, path, ("M / M_S of the slice", "M_S of the slice (emu/cm³)"))
 
 
+def _block_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"(<!-- generated:{re.escape(name)} -->).*?(<!-- /generated:{re.escape(name)} -->)", re.S)
+
+
+def generated_block(doc: Path, name: str) -> str | None:
+    """The body of ``doc``'s block between ``<!-- generated:NAME -->`` markers as
+    :func:`replace_blocks` writes it (the lines between the markers); None if there is no such block."""
+    m = re.search(rf"<!-- generated:{re.escape(name)} -->\n(.*?)\n<!-- /generated:{re.escape(name)} -->",
+                  Path(doc).read_text(), re.S)
+    return m.group(1) if m else None
+
+
 def replace_blocks(doc: Path, bodies: dict[str, str]) -> list[str]:
     """Replace the text between ``<!-- generated:NAME -->`` markers of ``doc``; returns the names found."""
     text = doc.read_text()
     done = []
     for name, body in bodies.items():
-        pattern = re.compile(rf"(<!-- generated:{name} -->).*?(<!-- /generated:{name} -->)", re.S)
+        pattern = _block_pattern(name)
         if pattern.search(text):
             text = pattern.sub(lambda m: f"{m.group(1)}\n{body}\n{m.group(2)}", text)
             done.append(name)
