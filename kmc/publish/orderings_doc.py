@@ -4,15 +4,16 @@ committed paper results (``mikmc report``).
 Run:  python -m kmc.publish.orderings_doc docs/data/paper_result.json docs/data/*_result.json [--doc docs/paper.md]
 
 A *regime* is one set of model parameters: the runs of a result whose configurations agree but for
-the protocol (segments) and the seed. Regimes with all six zero-field protocols (Low/Mid/High M,
-3 min and 1 h relaxation) are judged on the seven orderings of the paper issue's done-when
-(:data:`kmc.paper.claim_status.RATIO_ORDERINGS`) exactly as the claim status judges them: an ordering
-holds when the replica means differ by more than K_SE combined standard errors. Inputs that are not
-paper results (calibration results) or hold no complete regime are skipped and counted. The first
-result names the defaults: its magnet section is the one the ``magnet`` column calls "defaults'".
-The block ``<!-- generated:orderings -->`` lists, per regime, each ordering's difference in percentage
-points over its combined SE (z); tests/test_orderings_doc.py fails when the committed page and the
-committed JSON disagree.
+the protocol (segments) and the seed. Each regime is judged on those of the seven orderings of the
+paper issue's done-when (:data:`kmc.paper.claim_status.RATIO_ORDERINGS`) whose two zero-field
+protocols it ran, exactly as the claim status judges them: an ordering holds when the replica means
+differ by more than K_SE combined standard errors. The block ``<!-- generated:orderings -->`` lists
+every regime that ran a 1 h protocol with each ordering's difference in percentage points and its
+z = difference / combined SE, summarises the regimes with 3 min protocols only (scans and probes)
+per result, and counts where each ordering holds. Inputs that are not paper results (calibration
+results) or judge no ordering are skipped and named. The first result names the defaults: its
+magnet section is the one the ``magnet`` column calls "defaults'". tests/test_orderings_doc.py fails
+when the committed page and the committed JSON disagree.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def _regime_key(config: dict) -> str:
 
 def regimes(result: dict) -> list[dict]:
     """The result's regimes whose zero-field protocols judge at least one of the orderings (both of
-    its states run), in order of first appearance: each a dict with ``runs`` (the result's run entries of that regime, zero-field only), ``config`` (one
-    run's configuration), ``label`` (the settings that tell it from the result's other regimes) and
+    its states run), in order of first appearance: each a dict with ``runs`` (the result's run
+    entries of that regime, zero-field only), ``config`` (one run's configuration), ``label`` (the
+    settings that tell it from the result's other regimes, '—' for a result's only regime) and
     ``replicas`` (the smallest replica count of its runs)."""
     groups: dict[str, list] = {}
     for run in result["runs"]:
@@ -149,7 +151,8 @@ def orderings_markdown(results: list[dict], sources: list[str], skipped: list[st
              "", "| result | hop law | magnet | cells | replicas | " + " | ".join(names) + " | held |",
              "|" + "---|" * (6 + len(names))]
     for r in hour:
-        lines.append(f"| `{Path(r['source']).name}` | {r['law']} | {r['magnet']} | {_cells(r)} | {r['replicas']} | "
+        label = "" if r["label"] == "—" else f" ({r['label']})"
+        lines.append(f"| `{Path(r['source']).name}`{label} | {r['law']} | {r['magnet']} | {_cells(r)} | {r['replicas']} | "
                      + " | ".join(_cell(r["separations"].get(n)) for n in names)
                      + f" | {r['held']} of {len(r['separations'])} |")
     lines += ["", "Regimes that ran the 3 min protocols only (scans and probes; they judge the first ordering):", ""]
