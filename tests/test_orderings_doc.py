@@ -85,7 +85,7 @@ def test_the_prose_on_the_census_holds():
     rows = _rows()
     hour = [r for r in rows if len(r["separations"]) > 1]
     three = [r for r in rows if len(r["separations"]) == 1]
-    holds = orderings_doc._holds
+    holds = claim_status.holds
     assert len(hour) >= 6 and all(len(r["separations"]) == 7 for r in hour)
     # no regime: Mid M lowest at 1 h, Low M falling over the hour, all five of claim 4's
     for name in ("Mid M below Low M at 1 h", "Mid M below High M at 1 h", "Low M: 3 min above 1 h"):

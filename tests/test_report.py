@@ -148,3 +148,13 @@ def test_generated_block_reads_back_what_replace_blocks_writes(tmp_path):
     assert generated_block(doc, "x.y") == "new | 1\nline 2"
     assert generated_block(doc, "xzy") == "z"      # the dot is a dot, not any character
     assert generated_block(doc, "missing") is None
+
+
+def test_replace_blocks_fills_an_empty_block(tmp_path):
+    from kmc.publish.paper_doc import generated_block, replace_blocks
+
+    doc = tmp_path / "page.md"
+    doc.write_text("<!-- generated:a -->\n<!-- /generated:a -->\ntail\n")
+    assert generated_block(doc, "a") == ""
+    assert replace_blocks(doc, {"a": "body"}) == ["a"]
+    assert doc.read_text() == "<!-- generated:a -->\nbody\n<!-- /generated:a -->\ntail\n"

@@ -76,10 +76,15 @@ def separation(a, b=0.0) -> tuple[float, float]:
     return float(mean_a - mean_b), float(np.hypot(np.nan_to_num(se_a), np.nan_to_num(se_b)))
 
 
+def holds(sep: tuple[float, float] | None) -> bool:
+    """Whether a :func:`separation` (difference, combined SE) exceeds K_SE combined standard errors;
+    False for None (an ordering not judged)."""
+    return sep is not None and bool(sep[0] > K_SE * sep[1])
+
+
 def above(a, b=0.0) -> bool:
     """mean(a) > mean(b) by more than K_SE combined standard errors; ``b`` a list or a number."""
-    diff, se = separation(a, b)
-    return bool(diff > K_SE * se)
+    return holds(separation(a, b))
 
 
 def by_state(results) -> dict:
@@ -114,8 +119,8 @@ def ratio_separations(by: dict) -> dict[str, tuple[float, float]]:
 
 def ratio_orderings(by: dict) -> dict[str, bool]:
     """Each of :data:`RATIO_ORDERINGS` -> whether it holds beyond K_SE combined standard errors
-    (:func:`above`); ``by``: :func:`by_state` output. Orderings whose runs are missing are left out."""
-    return {text: bool(diff > K_SE * se) for text, (diff, se) in ratio_separations(by).items()}
+    (:func:`holds`); ``by``: :func:`by_state` output. Orderings whose runs are missing are left out."""
+    return {text: holds(sep) for text, sep in ratio_separations(by).items()}
 
 
 def verdicts(results, paper_table1: dict) -> dict[int, bool | None]:

@@ -95,12 +95,8 @@ def rows(results: list[dict], sources: list[str]) -> list[dict]:
                         "magnet": "defaults'" if json.dumps(reg["config"].get("magnet"), sort_keys=True) == magnet
                         else "other", "cells": reg["runs"][0].get("cells_xy"), "replicas": reg["replicas"],
                         "separations": sep,
-                        "held": sum(diff > claim_status.K_SE * se for diff, se in sep.values())})
+                        "held": sum(map(claim_status.holds, sep.values()))})
     return out
-
-
-def _holds(sep: tuple[float, float] | None) -> bool:
-    return sep is not None and sep[0] > claim_status.K_SE * sep[1]
 
 
 def _cell(sep: tuple[float, float] | None) -> str:
@@ -110,7 +106,7 @@ def _cell(sep: tuple[float, float] | None) -> str:
         return "—"
     diff, se = sep
     text = f"{diff:+.0f} ({diff / se:+.1f})" if se > 0 else f"{diff:+.0f} (one replica)"
-    return f"**{text}**" if _holds(sep) else text
+    return f"**{text}**" if claim_status.holds(sep) else text
 
 
 def _three_minute_lines(table: list[dict]) -> list[str]:
@@ -127,7 +123,7 @@ def _three_minute_lines(table: list[dict]) -> list[str]:
                      f"{', '.join(sorted({r['magnet'] for r in regs}))} | "
                      f"{', '.join(sorted({_cells(r) for r in regs}))} | "
                      f"{', '.join(sorted({str(r['replicas']) for r in regs}))} | "
-                     f"{sum(_holds(r['separations'][name]) for r in regs)} of {len(regs)} | "
+                     f"{sum(claim_status.holds(r['separations'][name]) for r in regs)} of {len(regs)} | "
                      + (f"{min(z):+.1f} … {max(z):+.1f} |" if z else "n/a |"))
     return lines
 
@@ -160,10 +156,10 @@ def orderings_markdown(results: list[dict], sources: list[str], skipped: list[st
     full = [r for r in hour if len(r["separations"]) == len(names)]
     claim4 = [n for n, _, _ in claim_status.CLAIM4_ORDERINGS]
     lines += ["", f"{len(table)} regimes, {len(full)} with all six zero-field protocols. Each ordering holds in: "
-              + "; ".join(f"{n}: {sum(_holds(r['separations'].get(n)) for r in table)} of "
+              + "; ".join(f"{n}: {sum(claim_status.holds(r['separations'].get(n)) for r in table)} of "
                           f"{sum(n in r['separations'] for r in table)} regimes" for n in names)
               + f". The most held in one regime with all six: {max((r['held'] for r in full), default=0)} of "
-              f"{len(names)}; all five of claim 4's in {sum(all(_holds(r['separations'][n]) for n in claim4) for r in full)}."]
+              f"{len(names)}; all five of claim 4's in {sum(all(claim_status.holds(r['separations'][n]) for n in claim4) for r in full)}."]
     return "\n".join(lines)
 
 
@@ -190,6 +186,9 @@ def main(argv=None) -> None:
     ap.add_argument("results", nargs="+", help="paper results (JSON written by mikmc report); the first is the defaults'")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "paper.md"), help="page to regenerate")
     args = ap.parse_args(argv)
+    missing = [p for p in args.results if not Path(p).is_file()]
+    if missing:
+        ap.error(f"no such file: {', '.join(missing)}")
     results, sources, skipped = load(args.results)
     names = replace_blocks(Path(args.doc), {"orderings": orderings_markdown(results, sources, skipped)})
     print(f"{args.doc}: regenerated {', '.join(names) or 'nothing (no generated:orderings block)'}")

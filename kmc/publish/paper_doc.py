@@ -253,15 +253,16 @@ def figure_alignment(result: dict, path: Path) -> Path | None:
 
 
 def _block_pattern(name: str) -> re.Pattern:
-    return re.compile(rf"(<!-- generated:{re.escape(name)} -->).*?(<!-- /generated:{re.escape(name)} -->)", re.S)
+    """Opening marker, body (without the newlines replace_blocks puts around it), closing marker of the
+    block NAME."""
+    return re.compile(rf"(<!-- generated:{re.escape(name)} -->)\n?(.*?)\n?(<!-- /generated:{re.escape(name)} -->)", re.S)
 
 
 def generated_block(doc: Path, name: str) -> str | None:
     """The body of ``doc``'s block between ``<!-- generated:NAME -->`` markers as
     :func:`replace_blocks` writes it (the lines between the markers); None if there is no such block."""
-    m = re.search(rf"<!-- generated:{re.escape(name)} -->\n(.*?)\n<!-- /generated:{re.escape(name)} -->",
-                  Path(doc).read_text(), re.S)
-    return m.group(1) if m else None
+    m = _block_pattern(name).search(Path(doc).read_text())
+    return m.group(2) if m else None
 
 
 def replace_blocks(doc: Path, bodies: dict[str, str]) -> list[str]:
@@ -271,7 +272,7 @@ def replace_blocks(doc: Path, bodies: dict[str, str]) -> list[str]:
     for name, body in bodies.items():
         pattern = _block_pattern(name)
         if pattern.search(text):
-            text = pattern.sub(lambda m: f"{m.group(1)}\n{body}\n{m.group(2)}", text)
+            text = pattern.sub(lambda m: f"{m.group(1)}\n{body}\n{m.group(3)}", text)
             done.append(name)
     doc.write_text(text)
     return done
