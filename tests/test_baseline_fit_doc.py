@@ -50,8 +50,8 @@ def test_no_point_of_the_fit_has_the_papers_baselines_and_high_m_largest():
 def test_the_held_out_runs_of_the_baseline_fit_and_their_prose():
     """docs/calibration.md, baseline_fit_predict: both blocks are generated from the committed result and
     network; the campaign ran at the fit's evaluated point; ratios 45-65 % everywhere (the defaults' at most
-    a third), Mid M's 3 min ratio and High M's ratios within 25 % of the paper's; claim 3 shown, claims 4
-    and 5 not, none of the seven orderings, Mid M's 1 h ratio the largest; the electrolyte nearly full at
+    a third), Mid M's 3 min ratio and High M's ratios within 25 % of the paper's; claim 3 in the means only
+    (1.8-2.5 SE, short of the Student t bound of 4 replicas), claims 4 and 5 not, none of the seven orderings, Mid M's 1 h ratio the largest; the electrolyte nearly full at
     the end of gating and drained after the hour, whose ΔM_S is about 1.5 times the 3 min one (Low and
     Mid M's > 25 % above Table 1's); every state depleted from the bottom with the top third full; High
     M's gating slope falls after the first 4 min block; the hour breaks the network at field-off (spanning
@@ -87,7 +87,9 @@ def test_the_held_out_runs_of_the_baseline_fit_and_their_prose():
     assert max(("low", "mid", "high"), key=lambda s: ratio[(s, "1h")]) == "mid"
     assert not any(claim_status.ratio_orderings(by).values())
     verdict = claim_status.verdicts(runs, paper)
-    assert verdict[3] is True and verdict[4] is False and verdict[5] is False
+    assert verdict[3] is False and verdict[4] is False and verdict[5] is False
+    mr = claim_status.separation([c["mr_over_gate_ms"] for c in by[("high", "3min")][0]], 1.0)
+    assert 1.8 < mr.diff / mr.se < 2.5 < mr.bound
     table = rows(points([result], [network]))
     assert sum(r["along"][1] - r["along"][0] + r["along"][3] - r["along"][2] for r in table) == 1
     for r in table:

@@ -81,3 +81,42 @@ def test_runs_that_depart_from_the_defaults_reproduce_nothing():
     assert "not a reproduction" in status(predicted, True, defaults=False)
     table = status_markdown(paper_result.runs_of(probe), probe["paper"])
     assert table.startswith("**These runs depart") and "| reproduced" not in table and "**reproduced**" not in table
+
+
+def test_few_replicas_need_a_student_t_margin():
+    """Three replicas against three, 2.5 combined SE apart: beyond 2 known SE, but not beyond the
+    Student t bound on 4 degrees of freedom (2.87); with many replicas the bound tends to 2."""
+    import numpy as np
+    from scipy import stats as sps
+
+    from kmc.analysis.stats import student_bound, welch_dof
+    from kmc.paper.claim_status import K_SE, above, separation
+
+    base = np.array([-1.0, 0.0, 1.0])  # SE 1/√3 each side, combined SE √(2/3)
+    shift = 2.5 * np.sqrt(2 / 3)
+    sep = separation(list(base + shift), list(base))
+    assert abs(sep.diff / sep.se - 2.5) < 1e-12 and sep.dof == 4.0
+    assert not above(list(base + shift), list(base))
+    assert above(list(base + 3.0 * np.sqrt(2 / 3)), list(base))
+    # the bound is the t quantile at the normal confidence of K_SE: exact for dof = 4, → K_SE for many
+    assert abs(student_bound(K_SE, 4) - sps.t.ppf(sps.norm.cdf(K_SE), 4)) < 1e-12
+    assert abs(student_bound(K_SE, 1e6) - K_SE) < 1e-4 and student_bound(K_SE, np.inf) == K_SE
+    # Welch–Satterthwaite: equal variances and sizes give n_a + n_b − 2; one value adds nothing
+    assert welch_dof((0.3, 5), (0.3, 5)) == 8.0 and welch_dof((0.3, 5), (float("nan"), 1)) == 4.0
+    assert welch_dof((float("nan"), 1), (0.0, 1)) == np.inf  # one run a side: the values alone
+    assert above([1.0], [0.5]) and not above([0.5], [1.0])
+
+
+def test_the_student_t_bound_keeps_its_false_positive_rate():
+    """Two groups of three drawn from one distribution: 'a above b' is declared in about 1 − Φ(2) =
+    2.3 % of draws (the Welch approximation errs by well under a factor 2), not the ~7 % a flat
+    2 SE threshold gives on so few replicas."""
+    import numpy as np
+
+    from kmc.paper.claim_status import above, separation
+
+    rng = np.random.default_rng(7)
+    draws = rng.normal(size=(5000, 6))
+    t_rate = np.mean([above(list(d[:3]), list(d[3:])) for d in draws])
+    flat_rate = np.mean([(s := separation(list(d[:3]), list(d[3:]))).diff > 2 * s.se for d in draws])
+    assert 0.012 < t_rate < 0.035 and flat_rate > 0.05

@@ -10,22 +10,27 @@ Every claim carries a *provenance*, fixed by how the model's parameters were obt
 A claim is *reproduced* only when it is predicted and the runs show it. The verdict on the runs
 (:func:`verdicts`) uses replica means of :mod:`kmc.paper.claims` and :func:`kmc.paper.report.table1`
 numbers, with the thresholds written next to each test below. A sign or an ordering is shown only
-when the replica means differ by more than K_SE combined standard errors (with one replica, by
-the values alone: one run cannot resolve its own scatter).
+when the replica means differ by more than their combined standard error times the Student t
+bound at the one-sided confidence of K_SE known standard errors (97.7 %), on the Welch degrees of
+freedom (:func:`kmc.analysis.stats.student_bound`): 2 SE for many replicas, 2.9 for three against
+three — a few replicas estimate their own scatter poorly. With one replica a side, by the values
+alone: one run cannot resolve its own scatter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from kmc.analysis.stats import mean_se
+from kmc.analysis.stats import mean_se, one_sided_confidence, student_bound, welch_dof
 from kmc.paper.claims import STATE_NAMES, STATES
 
 #: Table 1 agreement asked for by the paper issue: every ΔM_S within this relative difference
 TABLE1_TOLERANCE = 0.25
-#: a sign or ordering holds only beyond this many combined standard errors of the replica means
+#: a sign or ordering holds only beyond the one-sided confidence of this many known standard errors
+#: (the Student t bound on the replicas' degrees of freedom, :func:`separation`)
 K_SE = 2.0
 #: claim 6: the gating slope "drops": mean slope of the 4 min blocks after 8 min below this
 #: fraction of the mean slope of the blocks before
@@ -68,22 +73,57 @@ def _mean(values) -> float:
     return mean_se(values)[0]
 
 
-def separation(a, b=0.0) -> tuple[float, float]:
-    """(mean(a) − mean(b), their combined standard error); ``b`` a list or a number. A missing SE
-    (one replica) counts as zero: one run cannot resolve its own scatter."""
-    mean_a, se_a = mean_se(a)
-    mean_b, se_b = mean_se(b) if isinstance(b, (list, tuple)) else (float(b), 0.0)
-    return float(mean_a - mean_b), float(np.hypot(np.nan_to_num(se_a), np.nan_to_num(se_b)))
+class Separation(NamedTuple):
+    """A difference of replica means with its combined standard error and the Welch degrees of freedom
+    of that SE (inf when neither side resolves its scatter)."""
+    diff: float
+    se: float
+    dof: float
+
+    @property
+    def bound(self) -> float:
+        """The multiple of ``se`` the difference must exceed (:func:`kmc.analysis.stats.student_bound`)."""
+        return student_bound(K_SE, self.dof)
 
 
-def holds(sep: tuple[float, float] | None) -> bool:
-    """Whether a :func:`separation` (difference, combined SE) exceeds K_SE combined standard errors;
-    False for None (an ordering not judged)."""
-    return sep is not None and bool(sep[0] > K_SE * sep[1])
+def bound_text() -> str:
+    """The threshold of :func:`holds` in words, for generated docs."""
+    three = Separation(0.0, 1.0, welch_dof((1.0, 3), (1.0, 3))).bound
+    return (f"beyond the one-sided {100 * one_sided_confidence(K_SE):.1f} % Student t bound on the combined SE "
+            f"({K_SE:g} SE for many replicas, {three:.1f} for three against three)")
+
+
+def _mean_se_n(values) -> tuple[float, float, int]:
+    """Mean, SE (0 when unresolved) and number of the finite values; a number is one value."""
+    if np.ndim(values) == 0:
+        return float(values), 0.0, 1
+    finite = [float(v) for v in values if v is not None and np.isfinite(v)]
+    mean, se = mean_se(finite)
+    return mean, float(np.nan_to_num(se)), len(finite)
+
+
+def separation(a, b=0.0) -> Separation:
+    """mean(a) − mean(b), their combined standard error and its Welch degrees of freedom; ``a`` and
+    ``b`` lists of replica values or numbers. A missing SE (one replica) counts as zero: one run
+    cannot resolve its own scatter."""
+    return separation_of_means(_mean_se_n(a), _mean_se_n(b))
+
+
+def separation_of_means(a: tuple[float, float, int], b: tuple[float, float, int]) -> Separation:
+    """As :func:`separation`, from each side's (mean, SE, number of replicas); a NaN SE counts as zero."""
+    (mean_a, se_a, n_a), (mean_b, se_b, n_b) = a, b
+    se_a, se_b = float(np.nan_to_num(se_a)), float(np.nan_to_num(se_b))
+    return Separation(float(mean_a - mean_b), float(np.hypot(se_a, se_b)), welch_dof((se_a, n_a), (se_b, n_b)))
+
+
+def holds(sep: Separation | None) -> bool:
+    """Whether a :func:`separation`'s difference exceeds its bound times its combined SE; False for
+    None (an ordering not judged)."""
+    return sep is not None and bool(sep.diff > sep.bound * sep.se)
 
 
 def above(a, b=0.0) -> bool:
-    """mean(a) > mean(b) by more than K_SE combined standard errors; ``b`` a list or a number."""
+    """mean(a) > mean(b) beyond the bound of :func:`holds`; ``a`` and ``b`` lists or numbers."""
     return holds(separation(a, b))
 
 
@@ -109,17 +149,16 @@ RATIO_ORDERINGS = ((("High M above Low M at 3 min", ("high", "3min"), ("low", "3
 CLAIM4_ORDERINGS = RATIO_ORDERINGS[2:]
 
 
-def ratio_separations(by: dict) -> dict[str, tuple[float, float]]:
-    """Each of :data:`RATIO_ORDERINGS` -> (difference of the two mean ΔM_R/ΔM_S in percentage points,
-    its combined SE), :func:`separation`; ``by``: :func:`by_state` output. Orderings whose runs are
+def ratio_separations(by: dict) -> dict[str, Separation]:
+    """Each of :data:`RATIO_ORDERINGS` -> the difference of the two mean ΔM_R/ΔM_S in percentage points
+    with its SE and degrees of freedom, :func:`separation`; ``by``: :func:`by_state` output. Orderings whose runs are
     missing are left out."""
     ratio = {k: [t["ratio"] for t in v[1]] for k, v in by.items()}
     return {text: separation(ratio[a], ratio[b]) for text, a, b in RATIO_ORDERINGS if a in ratio and b in ratio}
 
 
 def ratio_orderings(by: dict) -> dict[str, bool]:
-    """Each of :data:`RATIO_ORDERINGS` -> whether it holds beyond K_SE combined standard errors
-    (:func:`holds`); ``by``: :func:`by_state` output. Orderings whose runs are missing are left out."""
+    """Each of :data:`RATIO_ORDERINGS` -> whether it holds (:func:`holds`); ``by``: :func:`by_state` output. Orderings whose runs are missing are left out."""
     return {text: holds(sep) for text, sep in ratio_separations(by).items()}
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kmc.paper import claim_status
 from kmc.paper.claims import STATE_NAMES, STATES
 from kmc.paper.report import _f, mean_pm
 
@@ -166,7 +167,7 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
         if r["state"] in point:
             raise ValueError(f"{source}: two points of state {r['state']} differ in none of the lever columns "
                              f"({', '.join(LEVER_COLUMNS)}): the campaign varies something the table has no column for")
-        point[r["state"]] = (r["table1"]["dMS"], side, r["table1"]["ratio"], detail)
+        point[r["state"]] = (r["table1"]["dMS"], side, r["table1"]["ratio"], detail, r["n_replicas"])
     rows = [f"From `{source}` ({', '.join(result.get('stores') or ['?'])}, "
             f"{'/'.join(map(str, sorted({r['n_replicas'] for r in result['runs']})))} replicas per point); ΔM_S in "
             "emu/cm³, replica mean ± SE; side: the third of the film (bottom or top) with less N at the end of gating"
@@ -185,7 +186,8 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
         name = ", ".join(f"{LEVER_COLUMNS[k][1]} = {_fmt(v)}" for k, v in zip(keys, point))
         rev = states["low"][1] == "top" and states["high"][1] == "bottom"
         ms = {s: states[s][0] for s in STATES}
-        top = all(ms["high"]["mean"] - ms[s]["mean"] > 2 * math.hypot(ms["high"]["se"], ms[s]["se"]) for s in ("low", "mid"))
+        top = all(claim_status.holds(claim_status.separation_of_means(*((ms[x]["mean"], ms[x]["se"], states[x][4])
+                                                                        for x in ("high", s)))) for s in ("low", "mid"))
         if rev:
             reversal.append(name)
         if top:
@@ -195,8 +197,8 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
                     + " | ".join(f"{mean_pm(ms[s]['mean'], ms[s]['se'])}, {states[s][1]}{states[s][3]}" for s in STATES)
                     + f" | {'yes' if rev else 'no'} | {'yes' if top else 'no'} |"
                     + "".join(f" {mean_pm(states[s][2]['mean'], states[s][2]['se'])} |" for s in STATES if ratios))
-    rows += ["", f"Depth reversal at: {'; '.join(reversal) or 'no point'}. High M's ΔM_S above both others (by more than "
-             f"two standard errors) at: {'; '.join(largest) or 'no point'}. Largest deviation from Table 1's ΔM_S "
+    rows += ["", f"Depth reversal at: {'; '.join(reversal) or 'no point'}. High M's ΔM_S above both others ("
+             f"{claim_status.bound_text()}) at: {'; '.join(largest) or 'no point'}. Largest deviation from Table 1's ΔM_S "
              f"after the best common scale factor of the three (what parameters that move every state alike can "
              f"reach): {'; '.join(scale)}."]
     return "\n".join(rows)

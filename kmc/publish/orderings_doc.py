@@ -7,7 +7,7 @@ A *regime* is one set of model parameters: the runs of a result whose configurat
 the protocol (segments) and the seed. Each regime is judged on those of the seven orderings of the
 paper issue's done-when (:data:`kmc.paper.claim_status.RATIO_ORDERINGS`) whose two zero-field
 protocols it ran, exactly as the claim status judges them: an ordering holds when the replica means
-differ by more than K_SE combined standard errors. The block ``<!-- generated:orderings -->`` lists
+differ beyond the Student t bound on their combined standard error (:func:`kmc.paper.claim_status.holds`). The block ``<!-- generated:orderings -->`` lists
 every regime that ran a 1 h protocol with each ordering's difference in percentage points and its
 z = difference / combined SE, summarises the regimes with 3 min protocols only (scans and probes)
 per result, and counts where each ordering holds. Inputs that are not paper results (calibration
@@ -33,18 +33,18 @@ PROTOCOL_KEYS = ("segments", "run", "title", "description")
 ZERO_FIELD = tuple((s, relax) for s in STATES for relax in ("3min", "1h"))
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
+def flat_config(tree: dict, prefix: str = "") -> dict:
     """{'section.key': value} of a nested configuration."""
     out = {}
     for key, value in tree.items():
         if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
+            out.update(flat_config(value, f"{prefix}{key}."))
         else:
             out[prefix + key] = value
     return out
 
 
-def _regime_key(config: dict) -> str:
+def regime_key(config: dict) -> str:
     return json.dumps({k: v for k, v in config.items() if k not in PROTOCOL_KEYS}, sort_keys=True)
 
 
@@ -57,9 +57,9 @@ def regimes(result: dict) -> list[dict]:
     groups: dict[str, list] = {}
     for run in result["runs"]:
         if protocol_times(run.get("config") or {}) is not None and (run["state"], run["relax"]) in ZERO_FIELD:
-            groups.setdefault(_regime_key(run["config"]), []).append(run)
+            groups.setdefault(regime_key(run["config"]), []).append(run)
     complete = [runs for runs in groups.values() if _judged({(r["state"], r["relax"]) for r in runs})]
-    flats = [_flat({k: v for k, v in runs[0]["config"].items() if k not in PROTOCOL_KEYS}) for runs in complete]
+    flats = [flat_config({k: v for k, v in runs[0]["config"].items() if k not in PROTOCOL_KEYS}) for runs in complete]
     varying = sorted({k for f in flats for k in f if any(g.get(k) != f.get(k) for g in flats)})
     return [{"runs": runs, "config": runs[0]["config"], "replicas": min(r["n_replicas"] for r in runs),
              "label": ", ".join(f"{k} = {f.get(k)}" for k in varying) or "—"} for runs, f in zip(complete, flats)]
@@ -69,8 +69,8 @@ def _judged(states: set) -> bool:
     return any(a in states and b in states for _, a, b in claim_status.RATIO_ORDERINGS)
 
 
-def separations(regime: dict) -> dict[str, tuple[float, float]]:
-    """Ordering text -> (difference of the mean ratios in percentage points, combined SE) of a regime,
+def separations(regime: dict) -> dict[str, claim_status.Separation]:
+    """Ordering text -> difference of the mean ratios in percentage points with its SE of a regime,
     by kmc.paper.claim_status (the same judgement as the claim status)."""
     runs = paper_result.runs_of({"runs": regime["runs"]})
     return claim_status.ratio_separations(claim_status.by_state(runs))
@@ -84,8 +84,8 @@ def hop_law(config: dict) -> str:
 
 def rows(results: list[dict], sources: list[str]) -> list[dict]:
     """One row per regime: source, label, hop law, magnet ('defaults'' or 'other'), cells,
-    replicas, {ordering: (difference, SE)} of the orderings its runs judge, and the number of those
-    that hold beyond K_SE."""
+    replicas, {ordering: claim_status.Separation} of the orderings its runs judge, and the number of
+    those that hold."""
     magnet = json.dumps(results[0]["runs"][0]["config"].get("magnet"), sort_keys=True)
     out = []
     for res, src in zip(results, sources):
@@ -99,13 +99,14 @@ def rows(results: list[dict], sources: list[str]) -> list[dict]:
     return out
 
 
-def _cell(sep: tuple[float, float] | None) -> str:
-    """'+12 (+2.3)': the difference in percentage points and z = difference / SE, bold where the
-    ordering holds; '—' for an ordering the regime's runs do not judge."""
+def _cell(sep: claim_status.Separation | None) -> str:
+    """'+12 (+2.3 / 2.9)': the difference in percentage points, z = difference / SE and the bound z must
+    exceed (claim_status.Separation.bound), bold where the ordering holds; '—' for an ordering the
+    regime's runs do not judge."""
     if sep is None:
         return "—"
-    diff, se = sep
-    text = f"{diff:+.0f} ({diff / se:+.1f})" if se > 0 else f"{diff:+.0f} (one replica)"
+    diff, se = sep.diff, sep.se
+    text = f"{diff:+.0f} ({diff / se:+.1f} / {sep.bound:.1f})" if se > 0 else f"{diff:+.0f} (one replica)"
     return f"**{text}**" if claim_status.holds(sep) else text
 
 
@@ -118,7 +119,7 @@ def _three_minute_lines(table: list[dict]) -> list[str]:
     lines = ["| result | regimes | hop law | magnet | cells | replicas | " + name + ": held in | z from … to |",
              "|---|---|---|---|---|---|---|---|"]
     for src, regs in by_source.items():
-        z = [sep[0] / sep[1] for sep in (r["separations"][name] for r in regs) if sep[1] > 0]
+        z = [sep.diff / sep.se for sep in (r["separations"][name] for r in regs) if sep.se > 0]
         lines.append(f"| `{Path(src).name}` | {len(regs)} | {', '.join(sorted({r['law'] for r in regs}))} | "
                      f"{', '.join(sorted({r['magnet'] for r in regs}))} | "
                      f"{', '.join(sorted({_cells(r) for r in regs}))} | "
@@ -140,8 +141,9 @@ def orderings_markdown(results: list[dict], sources: list[str], skipped: list[st
     hour = [r for r in table if len(r["separations"]) > 1]
     lines = [f"From {len(sources)} paper results, the first (`{Path(sources[0]).name}`) the defaults'. Each "
              "cell: the difference of the two mean ΔM_R/ΔM_S in percentage points (the ordering's first state "
-             "minus its second) and, in brackets, that difference over its combined standard error; **bold** "
-             f"where the ordering holds (beyond {claim_status.K_SE:g} SE). Magnet: the defaults' magnet section "
+             "minus its second) and, in brackets, that difference over its combined standard error / the bound it must "
+             "exceed on the replicas' Welch degrees of freedom; **bold** "
+             f"where the ordering holds ({claim_status.bound_text()}). Magnet: the defaults' magnet section "
              "or another (earlier) one." + (" Skipped (calibration results, or no zero-field pair to judge): "
                                              f"{', '.join(f'`{Path(s).name}`' for s in skipped)}." if skipped else ""),
              "", "| result | hop law | magnet | cells | replicas | " + " | ".join(names) + " | held |",

@@ -107,7 +107,7 @@ def heldout_markdown(result: dict, targets=None, calibration: str = DEFAULTS_CAL
 def prediction_markdown(result: dict, calibration: str) -> str:
     """A held-out test of a calibration: Table 1 beside the paper (:func:`heldout_markdown`), then
     the orderings of the paper issue's done-when and claims 2, 4, 5 as kmc.paper.claim_status
-    judges them on these runs (each beyond K_SE combined standard errors)."""
+    judges them on these runs (:func:`kmc.paper.claim_status.holds`)."""
     summaries = paper_result.runs_of(result)
     by = claim_status.by_state(summaries)
     checks = [f"{text}: {'yes' if holds else 'no'}" for text, holds in claim_status.ratio_orderings(by).items()]
@@ -122,7 +122,7 @@ def prediction_markdown(result: dict, calibration: str) -> str:
     claims = {c.number: c.text for c in claim_status.CLAIMS}
     return "\n".join([heldout_markdown(result, calibration=calibration), "",
                       "Order of ΔM_S as in Table 1 (beyond the same bound): " + "; ".join(order) + ".", "",
-                      f"Orderings of ΔM_R/ΔM_S (beyond {claim_status.K_SE:g} combined SE): " + "; ".join(checks) + ".", "",
+                      f"Orderings of ΔM_R/ΔM_S ({claim_status.bound_text()}): " + "; ".join(checks) + ".", "",
                       "Claims on these runs: " + "; ".join(
                           f"{n} ({claims[n]}): {'shown' if verdict[n] else 'not shown' if verdict[n] is False else 'not evaluated'}"
                           for n in (2, 4, 5)) + "."])
