@@ -246,4 +246,6 @@ def status_markdown(results, paper_table1: dict) -> str:
     rows += ["| # | claim | provenance | basis | status on these runs |", "|---|---|---|---|---|"]
     for c in CLAIMS:
         rows.append(f"| {c.number} | {c.text} | {c.provenance} | {c.basis} | **{status(c, v[c.number], not away)}** |")
+    rows += ["", f"A sign or an ordering counts as shown on these runs only {bound_text()}, on the replicas' "
+             "Welch degrees of freedom."]
     return "\n".join(rows)
