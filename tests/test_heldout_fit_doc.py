@@ -82,10 +82,11 @@ def test_the_heldout_runs_blocks_are_their_committed_result():
     from kmc.publish.crossover_doc import crossover_markdown
     from kmc.publish.paper_doc import prediction_markdown
 
-    source = "docs/data/heldout_fit_predict_result.json"
+    source, net = "docs/data/heldout_fit_predict_result.json", "docs/data/heldout_fit_predict_network.json"
     res = paper_result.read(ROOT / source)
+    network = json.loads((ROOT / net).read_text())
     doc = ROOT / "docs" / "calibration.md"
-    assert generated_block(doc, "crossover-heldout-fit") == crossover_markdown([res], [], [source])
+    assert generated_block(doc, "crossover-heldout-fit") == crossover_markdown([res], [network], [source, net])
     assert generated_block(doc, "predict-heldout-fit") == prediction_markdown(res, "table1_heldout_fit")
     evaluated = _saved("table1_heldout_fit")["result"]["surrogate"]["evaluated_at"]
     for run in res["runs"]:      # run at the fit's nearest full-film evaluation, rounded
@@ -135,8 +136,15 @@ def test_the_prose_on_the_heldout_runs_holds():
     assert sum(claim_status.ratio_orderings(first).values()) == 1
     from kmc.publish.crossover_doc import points, rows
 
-    along = [r["along"] for r in rows(points([res]))]
-    assert len(along) == 3 and all(a3 == n3 == 6 and a1 == n1 == 6 for a3, n3, a1, n1 in along)
+    network = json.loads((DATA / "heldout_fit_predict_network.json").read_text())
+    table = rows(points([res], [network]))
+    assert len(table) == 3 and all(a3 == n3 == 6 and a1 == n1 == 6 for a3, n3, a1, n1 in (r["along"] for r in table))
+    # the network at field-off: spanning after 3 min, aligned Low < Mid < High; after 1 h less spanning, < 1/6 aligned
+    align3 = [r["align_3min"][0] for r in table]
+    assert all(r["spanning_3min"][0] > 0.9 for r in table) and align3 == sorted(align3)
+    assert 0.2 < align3[0] < 0.3 and 0.35 < align3[1] < 0.45 and 0.45 < align3[2] < 0.55
+    assert all(r["spanning_1h"][0] < 0.6 and r["align_1h"][0] < 1 / 6 for r in table)
+    assert table[0]["spanning_1h"][0] < 0.1 and 0.4 < table[2]["spanning_1h"][0] < 0.6
     # the rest of the 1 h column: Low and Mid M's ΔM_S 1.4-1.8 x Table 1, ΔM_R 3-8 x; 2 of 9 held out within 25 %
     for s in ("low", "mid"):
         assert 1.35 < runs[(s, "1h")]["table1"]["dMS"]["mean"] / paper[s]["dMS"] < 1.8
