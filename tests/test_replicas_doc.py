@@ -54,3 +54,8 @@ def test_the_command_refuses_a_missing_file_and_a_protocol_no_result_ran(tmp_pat
     assert exc.value.code == 2 and "no run of mid / 1h" in capsys.readouterr().err
     replicas_doc.main([str(path), "--state", "mid", "--relax", "3min", "--block", "x", "--doc", str(doc)])
     assert "| pooled | 1 | 2 | — | 40 ± 0 |" in doc.read_text()
+
+
+def test_single_replicas_are_compared_by_their_values():
+    text = replicas_doc.replicas_markdown([_result({0.9: [50.0], 1.0: [40.0]})], ["s.json"], "mid", "3min")
+    assert "+10.0 ± 0.0 percentage points (no replica scatter; the difference holds" in text

@@ -30,7 +30,8 @@ def welch_dof(*terms: tuple[float, int]) -> float:
 def student_bound(k_se: float, dof: float) -> float:
     """Multiple of an estimated SE that a difference must exceed to hold at the one-sided confidence of
     ``k_se`` known standard errors (normal: Φ(2) = 97.7 %), with the SE estimated on ``dof`` degrees of
-    freedom (Student t quantile; ``k_se`` itself for dof = inf). Three replicas against three of equal scatter (4 degrees of freedom): 2.9, not 2."""
+    freedom (Student t quantile; ``k_se`` itself for dof = inf). Three replicas against three of equal
+    scatter (4 degrees of freedom): 2.9, not 2."""
     if not math.isfinite(dof):
         return float(k_se)
     from scipy import stats

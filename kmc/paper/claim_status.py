@@ -151,14 +151,15 @@ CLAIM4_ORDERINGS = RATIO_ORDERINGS[2:]
 
 def ratio_separations(by: dict) -> dict[str, Separation]:
     """Each of :data:`RATIO_ORDERINGS` -> the difference of the two mean ΔM_R/ΔM_S in percentage points
-    with its SE and degrees of freedom, :func:`separation`; ``by``: :func:`by_state` output. Orderings whose runs are
-    missing are left out."""
+    with its SE and degrees of freedom, :func:`separation`; ``by``: :func:`by_state` output. Orderings
+    whose runs are missing are left out."""
     ratio = {k: [t["ratio"] for t in v[1]] for k, v in by.items()}
     return {text: separation(ratio[a], ratio[b]) for text, a, b in RATIO_ORDERINGS if a in ratio and b in ratio}
 
 
 def ratio_orderings(by: dict) -> dict[str, bool]:
-    """Each of :data:`RATIO_ORDERINGS` -> whether it holds (:func:`holds`); ``by``: :func:`by_state` output. Orderings whose runs are missing are left out."""
+    """Each of :data:`RATIO_ORDERINGS` -> whether it holds (:func:`holds`); ``by``: :func:`by_state`
+    output. Orderings whose runs are missing are left out."""
     return {text: holds(sep) for text, sep in ratio_separations(by).items()}
 
 

@@ -7,8 +7,8 @@ A *regime* is one set of model parameters: the runs of a result whose configurat
 the protocol (segments) and the seed. Each regime is judged on those of the seven orderings of the
 paper issue's done-when (:data:`kmc.paper.claim_status.RATIO_ORDERINGS`) whose two zero-field
 protocols it ran, exactly as the claim status judges them: an ordering holds when the replica means
-differ beyond the Student t bound on their combined standard error (:func:`kmc.paper.claim_status.holds`). The block ``<!-- generated:orderings -->`` lists
-every regime that ran a 1 h protocol with each ordering's difference in percentage points and its
+differ beyond the Student t bound on their combined standard error (kmc.paper.claim_status.holds).
+The block ``<!-- generated:orderings -->`` lists every regime that ran a 1 h protocol with each ordering's difference in percentage points and its
 z = difference / combined SE, summarises the regimes with 3 min protocols only (scans and probes)
 per result, and counts where each ordering holds. Inputs that are not paper results (calibration
 results) or judge no ordering are skipped and named. The first result names the defaults: its
@@ -48,6 +48,13 @@ def regime_key(config: dict) -> str:
     return json.dumps({k: v for k, v in config.items() if k not in PROTOCOL_KEYS}, sort_keys=True)
 
 
+def regime_labels(configs: list[dict]) -> list[str]:
+    """For each configuration, the settings that tell its regime from the others' ('—' where all agree)."""
+    flats = [flat_config({k: v for k, v in c.items() if k not in PROTOCOL_KEYS}) for c in configs]
+    varying = sorted({k for f in flats for k in f if any(g.get(k) != f.get(k) for g in flats)})
+    return [", ".join(f"{k} = {f.get(k)}" for k in varying) or "—" for f in flats]
+
+
 def regimes(result: dict) -> list[dict]:
     """The result's regimes whose zero-field protocols judge at least one of the orderings (both of
     its states run), in order of first appearance: each a dict with ``runs`` (the result's run
@@ -59,10 +66,9 @@ def regimes(result: dict) -> list[dict]:
         if protocol_times(run.get("config") or {}) is not None and (run["state"], run["relax"]) in ZERO_FIELD:
             groups.setdefault(regime_key(run["config"]), []).append(run)
     complete = [runs for runs in groups.values() if _judged({(r["state"], r["relax"]) for r in runs})]
-    flats = [flat_config({k: v for k, v in runs[0]["config"].items() if k not in PROTOCOL_KEYS}) for runs in complete]
-    varying = sorted({k for f in flats for k in f if any(g.get(k) != f.get(k) for g in flats)})
+    labels = regime_labels([runs[0]["config"] for runs in complete])
     return [{"runs": runs, "config": runs[0]["config"], "replicas": min(r["n_replicas"] for r in runs),
-             "label": ", ".join(f"{k} = {f.get(k)}" for k in varying) or "—"} for runs, f in zip(complete, flats)]
+             "label": label} for runs, label in zip(complete, labels)]
 
 
 def _judged(states: set) -> bool:

@@ -23,7 +23,7 @@ from kmc.paper import claim_status
 from kmc.paper import result as paper_result
 from kmc.paper.claims import STATE_NAMES
 from kmc.paper.report import mean_pm
-from kmc.publish.orderings_doc import PROTOCOL_KEYS, flat_config, regime_key
+from kmc.publish.orderings_doc import regime_key, regime_labels
 from kmc.publish.paper_doc import ROOT, _relative, replace_blocks
 
 RELAX_NAMES = {"3min": "3 min", "1h": "1 h"}
@@ -45,9 +45,8 @@ def runs_of(results: list[dict], sources: list[str], state: str, relax: str) -> 
 
 def _labels(runs: list[dict]) -> dict[str, str]:
     """Regime key -> the settings that tell it from the other regimes of ``runs``."""
-    flats = {r["key"]: flat_config({k: v for k, v in r["config"].items() if k not in PROTOCOL_KEYS}) for r in runs}
-    varying = sorted({k for f in flats.values() for k in f if any(g.get(k) != f.get(k) for g in flats.values())})
-    return {key: ", ".join(f"{k} = {f.get(k)}" for k in varying) or "—" for key, f in flats.items()}
+    configs = {r["key"]: r["config"] for r in runs}
+    return dict(zip(configs, regime_labels(list(configs.values()))))
 
 
 def pooled(runs: list[dict]) -> dict[str, list[dict]]:
@@ -81,8 +80,9 @@ def replicas_markdown(results: list[dict], sources: list[str], state: str, relax
     if len(pools) >= 2:
         (ka, a), (kb, b) = list(pools.items())[:2]
         sep = claim_status.separation([t["ratio"] for t in a], [t["ratio"] for t in b])
+        z = f"{sep.diff / sep.se:+.1f} SE" if sep.se > 0 else "no replica scatter"
         lines += ["", f"Pooled ΔM_R/ΔM_S, regime {regime_no[ka]} minus regime {regime_no[kb]}: {sep.diff:+.1f} ± "
-                  f"{sep.se:.1f} percentage points ({sep.diff / sep.se:+.1f} SE; the difference "
+                  f"{sep.se:.1f} percentage points ({z}; the difference "
                   f"{'holds' if claim_status.holds(sep) or claim_status.holds(_flip(sep)) else 'does not hold'} "
                   f"{claim_status.bound_text()}, bound {sep.bound:.1f} on {sep.dof:.1f} degrees of freedom)."]
     return "\n".join(lines)
