@@ -68,6 +68,7 @@ def test_a_regime_whose_orderings_hold_is_told_apart():
     assert [r["label"] for r in regimes] == ["hops.barrier_ev = 0.9", "hops.barrier_ev = 1.0"]
     rows = orderings_doc.rows([fake], ["fake.json"])
     assert [r["held"] for r in rows] == [7, 0]
+    assert [r["resolvable"] for r in rows] == [7, 7]  # replicas 1-2 points apart resolve the paper's differences
     text = orderings_doc.orderings_markdown([fake], ["fake.json"], [])
     assert "The most held in one regime with all six: 7 of 7; all five of claim 4's in 1." in text
 
@@ -97,6 +98,15 @@ def test_the_prose_on_the_census_holds():
     assert heldout["held"] == 0 and heldout["replicas"] == 6
     (neighbour,) = [r for r in hour if r["source"].endswith("baseline_fit_predict_result.json")]
     assert neighbour["held"] == 0
+    # the paper's own differences would hold with each regime's SE in 3 to 7 of 7; defaults 5 (not the two
+    # smallest, 13 and 14 pp), the held-out fit's 7
+    full = [r for r in hour if len(r["separations"]) == 7]
+    assert min(r["resolvable"] for r in full) == 3 and max(r["resolvable"] for r in full) == 7
+    assert heldout["resolvable"] == 7 and rows[0]["resolvable"] == 5
+    paper = claim_status.paper_ratio_differences(paper_result.read(DATA / "paper_result.json")["paper"])
+    small = sorted(paper, key=paper.get)[:2]
+    assert small == ["Low M: 3 min above 1 h", "Mid M below Low M at 1 h"] and 12.5 < paper[small[0]] < paper[small[1]] < 14.5
+    assert not any(claim_status.holds(rows[0]["separations"][n]._replace(diff=paper[n])) for n in small)
     # most regimes with a 1 h column: Mid M's mean ratio after the hour above its 3 min value
     assert sum(r["separations"]["Mid M: 3 min above 1 h"].diff < 0 for r in hour) > len(hour) / 2
     # under the defaults the one fall over the hour that holds is High M's

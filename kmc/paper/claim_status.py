@@ -157,6 +157,13 @@ def ratio_separations(by: dict) -> dict[str, Separation]:
     return {text: separation(ratio[a], ratio[b]) for text, a, b in RATIO_ORDERINGS if a in ratio and b in ratio}
 
 
+def paper_ratio_differences(paper_table1: dict) -> dict[str, float]:
+    """Each of :data:`RATIO_ORDERINGS` -> the paper's difference of the two ΔM_R/ΔM_S (percentage
+    points); ``paper_table1``: kmc.paper.report.PAPER_TABLE1 (or a result's ``paper``)."""
+    ratio = {(s, relax): v for s in STATES for relax, v in paper_table1[s]["ratio"].items()}
+    return {text: ratio[a] - ratio[b] for text, a, b in RATIO_ORDERINGS}
+
+
 def ratio_orderings(by: dict) -> dict[str, bool]:
     """Each of :data:`RATIO_ORDERINGS` -> whether it holds (:func:`holds`); ``by``: :func:`by_state`
     output. Orderings whose runs are missing are left out."""

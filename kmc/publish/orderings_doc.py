@@ -90,18 +90,21 @@ def hop_law(config: dict) -> str:
 
 def rows(results: list[dict], sources: list[str]) -> list[dict]:
     """One row per regime: source, label, hop law, magnet ('defaults'' or 'other'), cells,
-    replicas, {ordering: claim_status.Separation} of the orderings its runs judge, and the number of
-    those that hold."""
+    replicas, {ordering: claim_status.Separation} of the orderings its runs judge, the number of
+    those that hold, and ``resolvable``: the number whose paper difference would hold with this
+    regime's standard errors and degrees of freedom (could these replicas see the paper's orderings?)."""
     magnet = json.dumps(results[0]["runs"][0]["config"].get("magnet"), sort_keys=True)
     out = []
     for res, src in zip(results, sources):
+        paper = claim_status.paper_ratio_differences(res["paper"])
         for reg in regimes(res):
             sep = separations(reg)
             out.append({"source": src, "label": reg["label"], "law": hop_law(reg["config"]),
                         "magnet": "defaults'" if json.dumps(reg["config"].get("magnet"), sort_keys=True) == magnet
                         else "other", "cells": reg["runs"][0].get("cells_xy"), "replicas": reg["replicas"],
                         "separations": sep,
-                        "held": sum(map(claim_status.holds, sep.values()))})
+                        "held": sum(map(claim_status.holds, sep.values())),
+                        "resolvable": sum(claim_status.holds(x._replace(diff=paper[n])) for n, x in sep.items())})
     return out
 
 
@@ -151,14 +154,16 @@ def orderings_markdown(results: list[dict], sources: list[str], skipped: list[st
              "exceed on the replicas' Welch degrees of freedom; **bold** "
              f"where the ordering holds ({claim_status.bound_text()}). Magnet: the defaults' magnet section "
              "or another (earlier) one." + (" Skipped (calibration results, or no zero-field pair to judge): "
-                                             f"{', '.join(f'`{Path(s).name}`' for s in skipped)}." if skipped else ""),
-             "", "| result | hop law | magnet | cells | replicas | " + " | ".join(names) + " | held |",
-             "|" + "---|" * (6 + len(names))]
+                                             f"{', '.join(f'`{Path(s).name}`' for s in skipped)}." if skipped else "")
+             + " Last column: how many of the paper's own differences would hold with the regime's standard errors "
+             "and degrees of freedom — whether its replicas could see the paper's orderings at all.",
+             "", "| result | hop law | magnet | cells | replicas | " + " | ".join(names)
+             + " | held | the paper's differences would hold |", "|" + "---|" * (7 + len(names))]
     for r in hour:
         label = "" if r["label"] == "—" else f" ({r['label']})"
         lines.append(f"| `{Path(r['source']).name}`{label} | {r['law']} | {r['magnet']} | {_cells(r)} | {r['replicas']} | "
                      + " | ".join(_cell(r["separations"].get(n)) for n in names)
-                     + f" | {r['held']} of {len(r['separations'])} |")
+                     + f" | {r['held']} of {len(r['separations'])} | {r['resolvable']} of {len(r['separations'])} |")
     lines += ["", "Regimes that ran the 3 min protocols only (scans and probes; they judge the first ordering):", ""]
     lines += _three_minute_lines([r for r in table if len(r["separations"]) == 1])
     full = [r for r in hour if len(r["separations"]) == len(names)]
