@@ -51,12 +51,13 @@ def test_hull_fit_block_and_prose_hold():
     assert sd.max() / sd.min() < 1.25
 
 
-def _ratio_orderings(runs) -> list[bool]:
-    """The 7 orderings of claim 4 / the paper issue in replica means (as prediction_markdown lists them)."""
-    r = {k: v["table1"]["ratio"]["mean"] for k, v in runs.items()}
-    return [r[("high", "3min")] > r[("low", "3min")], r[("high", "1h")] > r[("low", "1h")],
-            *(r[(s, "3min")] > r[(s, "1h")] for s in ("low", "mid", "high")),
-            r[("low", "1h")] > r[("mid", "1h")], r[("high", "1h")] > r[("mid", "1h")]]
+def _ratio_orderings(result: dict) -> list[bool]:
+    """The 7 orderings of claim 4 / the paper issue in replica means, in claim_status's order."""
+    from kmc.paper import claim_status
+    from kmc.paper import result as paper_result
+
+    seps = claim_status.ratio_separations(claim_status.by_state(paper_result.runs_of(result)))
+    return [seps[text].diff > 0 for text, _, _ in claim_status.RATIO_ORDERINGS]
 
 
 def test_hull_prediction_block_and_prose_hold():
@@ -94,7 +95,6 @@ def test_hull_prediction_block_and_prose_hold():
             (magnet.spanning_orientation, magnet.new_site_passes, magnet.equilibration_sweeps)
     runs = {(r["state"], r["relax"]): r for r in result["runs"]}
     default = paper_result.read(ROOT / "docs" / "data" / "paper_result.json")
-    druns = {(r["state"], r["relax"]): r for r in default["runs"]}
     paper = result["paper"]
 
     def ratio(state, relax):
@@ -115,14 +115,14 @@ def test_hull_prediction_block_and_prose_hold():
     assert 2 < sep.diff / sep.se < sep.bound  # claim 3 beyond 2 SE, not beyond the t bound (5 dof)
     assert f"Orderings of ΔM_R/ΔM_S ({claim_status.bound_text()}): " in block
     assert ": yes" not in block.split("Orderings of ΔM_R/ΔM_S")[1].split("\n")[0]
-    assert _ratio_orderings(runs) == [True, False, False, False, True, False, False]
+    assert _ratio_orderings(result) == [True, False, False, False, True, False, False]
     assert ratio("low", "1h") > ratio("low", "3min") and ratio("mid", "1h") > ratio("mid", "3min")
     assert ratio("mid", "1h") > max(ratio("low", "1h"), ratio("high", "1h"))
     for s in ("low", "mid", "high"):  # the template at field-off: smaller after 1 h
         ms_off = {relax: np.mean([c["ms_min"] for c in runs[(s, relax)]["replicas"]["claims"]])
                   for relax in ("3min", "1h")}
         assert ms_off["1h"] < ms_off["3min"], s
-    assert _ratio_orderings(druns) == [True, False, False, True, True, False, False]
+    assert _ratio_orderings(default) == [True, False, False, True, True, False, False]
     dheld = claim_status.ratio_orderings(claim_status.by_state(paper_result.runs_of(default)))
     assert dheld["High M above Low M at 3 min"] and dheld["High M: 3 min above 1 h"]  # default law: beyond the bound
     verdict = claim_status.verdicts(paper_result.runs_of(result), paper)
