@@ -94,12 +94,11 @@ def bound_text() -> str:
 
 
 def _mean_se_n(values) -> tuple[float, float, int]:
-    """Mean, SE (0 when unresolved) and number of the finite values; a number is one value."""
+    """Mean, SE (NaN when unresolved) and number of the finite values; a number is one value."""
     if np.ndim(values) == 0:
         return float(values), 0.0, 1
     finite = [float(v) for v in values if v is not None and np.isfinite(v)]
-    mean, se = mean_se(finite)
-    return mean, float(np.nan_to_num(se)), len(finite)
+    return (*mean_se(finite), len(finite))
 
 
 def separation(a, b=0.0) -> Separation:

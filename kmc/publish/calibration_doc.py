@@ -186,8 +186,8 @@ def levers_markdown(result: dict, source: str, ratios: bool = False, depth: bool
         name = ", ".join(f"{LEVER_COLUMNS[k][1]} = {_fmt(v)}" for k, v in zip(keys, point))
         rev = states["low"][1] == "top" and states["high"][1] == "bottom"
         ms = {s: states[s][0] for s in STATES}
-        top = all(claim_status.holds(claim_status.separation_of_means(*((ms[x]["mean"], ms[x]["se"], states[x][4])
-                                                                        for x in ("high", s)))) for s in ("low", "mid"))
+        summary = {s: (ms[s]["mean"], ms[s]["se"], states[s][4]) for s in STATES}  # mean, SE, replicas
+        top = all(claim_status.holds(claim_status.separation_of_means(summary["high"], summary[s])) for s in ("low", "mid"))
         if rev:
             reversal.append(name)
         if top:

@@ -8,9 +8,10 @@ the protocol (segments) and the seed. Each regime is judged on those of the seve
 paper issue's done-when (:data:`kmc.paper.claim_status.RATIO_ORDERINGS`) whose two zero-field
 protocols it ran, exactly as the claim status judges them: an ordering holds when the replica means
 differ beyond the Student t bound on their combined standard error (kmc.paper.claim_status.holds).
-The block ``<!-- generated:orderings -->`` lists every regime that ran a 1 h protocol with each ordering's difference in percentage points and its
-z = difference / combined SE, summarises the regimes with 3 min protocols only (scans and probes)
-per result, and counts where each ordering holds. Inputs that are not paper results (calibration
+The block ``<!-- generated:orderings -->`` lists every regime that ran a 1 h protocol with each
+ordering's difference in percentage points, its z = difference / combined SE and the bound z must
+exceed, and how many of the paper's own differences its errors would resolve; it summarises the
+regimes with 3 min protocols only (scans and probes) per result, and counts where each ordering holds. Inputs that are not paper results (calibration
 results) or judge no ordering are skipped and named. The first result names the defaults: its
 magnet section is the one the ``magnet`` column calls "defaults'". tests/test_orderings_doc.py fails
 when the committed page and the committed JSON disagree.
@@ -26,7 +27,7 @@ from kmc.paper import claim_status
 from kmc.paper import result as paper_result
 from kmc.paper.claims import STATES
 from kmc.publish.crossover_doc import protocol_times
-from kmc.publish.paper_doc import ROOT, _relative, replace_blocks
+from kmc.publish.paper_doc import ROOT, _relative, replace_blocks, require_files
 
 #: configuration entries that make a protocol, not a regime
 PROTOCOL_KEYS = ("segments", "run", "title", "description")
@@ -199,9 +200,7 @@ def main(argv=None) -> None:
     ap.add_argument("results", nargs="+", help="paper results (JSON written by mikmc report); the first is the defaults'")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "paper.md"), help="page to regenerate")
     args = ap.parse_args(argv)
-    missing = [p for p in args.results if not Path(p).is_file()]
-    if missing:
-        ap.error(f"no such file: {', '.join(missing)}")
+    require_files(ap, args.results)
     results, sources, skipped = load(args.results)
     names = replace_blocks(Path(args.doc), {"orderings": orderings_markdown(results, sources, skipped)})
     print(f"{args.doc}: regenerated {', '.join(names) or 'nothing (no generated:orderings block)'}")

@@ -292,6 +292,13 @@ def load(paths) -> dict:
     return paper_result.summarize([r for p in paths for r in load_stores(p)])
 
 
+def require_files(ap, paths: list[str]) -> None:
+    """Stop the command ``ap`` with one line and exit status 2 if any of ``paths`` is not a file."""
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        ap.error(f"no such file: {', '.join(missing)}")
+
+
 def _relative(path: str) -> str:
     p = Path(path).resolve()
     return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else path

@@ -24,7 +24,7 @@ from kmc.paper import result as paper_result
 from kmc.paper.claims import STATE_NAMES
 from kmc.paper.report import mean_pm
 from kmc.publish.orderings_doc import regime_key, regime_labels
-from kmc.publish.paper_doc import ROOT, _relative, replace_blocks
+from kmc.publish.paper_doc import ROOT, _relative, replace_blocks, require_files
 
 RELAX_NAMES = {"3min": "3 min", "1h": "1 h"}
 #: the Table 1 quantities listed per replica: key, heading
@@ -105,9 +105,7 @@ def main(argv=None) -> None:
     ap.add_argument("--block", required=True, help="name of the block (<!-- generated:NAME -->)")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "calibration.md"), help="page to regenerate")
     args = ap.parse_args(argv)
-    missing = [p for p in args.results if not Path(p).is_file()]
-    if missing:
-        ap.error(f"no such file: {', '.join(missing)}")
+    require_files(ap, args.results)
     try:
         results = [paper_result.read(p) for p in args.results]
         body = replicas_markdown(results, [_relative(p) for p in args.results], args.state, args.relax)
