@@ -16,6 +16,7 @@ from kmc.cli.campaign import campaign  # noqa: E402
 from kmc.cli.errors import Commands  # noqa: E402
 from kmc.cli.info import info, list_plugins, protocols  # noqa: E402
 from kmc.cli.network import network  # noqa: E402
+from kmc.cli.regrowth import regrowth  # noqa: E402
 from kmc.cli.report import export, phases, report  # noqa: E402
 from kmc.cli.run import run  # noqa: E402
 
@@ -27,7 +28,8 @@ def main(debug):
     """mikmc: magneto-ionic kinetic Monte Carlo of N³⁻ ions in CoFeN films."""
 
 
-for _command in (run, info, list_plugins, protocols, campaign, phases, report, export, network, calibrate, barriers):
+for _command in (run, info, list_plugins, protocols, campaign, phases, report, export, network, regrowth, calibrate,
+                 barriers):
     main.add_command(_command)
 
 

@@ -12,7 +12,6 @@ snapshot; ``python -m kmc.publish.network_doc FILE`` turns it into the table of 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -87,38 +86,13 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
               help="Cumulative Metropolis sweeps at which the order is measured (comma-separated).")
 def network(stores, output, snapshots, temperatures, points, sets, sweeps):
     """The ferromagnetic network of run STORES' snapshots and the order it keeps (kmc.model.ferro_network)."""
-    import zarr
-
-    from kmc.cli.output_path import is_mikmc_store
     from kmc.cli.run import _parse_set
-    from kmc.io import run_groups
-    from kmc.paper.result import _clean, fingerprint
+    from kmc.cli.store_runs import write_records
 
     overrides = _parse_set(sets)
     try:
         counts = [float(s) for s in sweeps.split(",")]
     except ValueError:
         fail(f"--sweeps {sweeps!r}: give comma-separated numbers, e.g. 500,1000,2000")
-    records = []
-    for store in stores:
-        if not is_mikmc_store(store):
-            fail(f"{store}: not a mikmc store (no mikmc run or campaign metadata in {store}/zarr.json)")
-        root = zarr.open_group(str(store), mode="r")
-        by_point: dict[str, list[str]] = {}
-        for r in run_groups(store):  # "" for a single run, else points/<p>/replicas/<r>
-            by_point.setdefault(r.rsplit("/replicas/", 1)[0], []).append(r)
-        point_prints = {p: fingerprint([root[r] for r in rs]) if p else None for p, rs in by_point.items()}
-        groups = [r for rs in by_point.values() for r in rs if not points or (r and int(r.split("/")[1]) in points)]
-        for i, run in enumerate(groups):
-            where = f"{store}{'/' + run if run else ''}"
-            group = root[run] if run else root
-            point = run.rsplit("/replicas/", 1)[0]
-            try:
-                records += analyse_run(group, where, snapshots, list(temperatures), counts, point_prints[point],
-                                       overrides)
-            except (KeyError, ValueError) as exc:
-                msg = str(exc.args[0] if exc.args else exc)
-                fail(msg if msg.startswith(f"{where}: ") else f"{where}: {msg}")
-            click.echo(f"[{i + 1}/{len(groups)}] {where}", err=True)
-    output.write_text(json.dumps(_clean({"records": records}), indent=1) + "\n")
-    click.echo(f"{output}: {len(records)} records")
+    write_records(stores, points, output, lambda group, where, point_print: analyse_run(
+        group, where, snapshots, list(temperatures), counts, point_print, overrides))
