@@ -142,3 +142,23 @@ def test_cli_refuses_a_protocol_that_never_switches_its_field_off(tmp_path):
     res = CliRunner().invoke(main, ["regrowth", str(out), "-o", str(tmp_path / "r.json")])
     assert res.exit_code == 2 and "never switches its field off" in res.output
     assert not (tmp_path / "r.json").exists()
+
+
+def test_cli_changes_the_magnetism_only_and_says_so(tmp_path):
+    """--set of a magnetic key: the M2N-like class paramagnetic leaves fewer ferromagnetic sites and records
+    the change; an ion key is refused before anything is written."""
+    from click.testing import CliRunner
+
+    from kmc.cli import main
+
+    run = _short_run(tmp_path, "run", "10 s")
+    para = ["--set", "phases.m2n_fe_mub=0", "--set", "phases.m2n_co_mub=0", "--set", "phases.m2n_curie_k=0"]
+    res = CliRunner().invoke(main, ["regrowth", str(run), "-o", str(tmp_path / "a.json")])
+    res2 = CliRunner().invoke(main, ["regrowth", str(run), "-o", str(tmp_path / "b.json"), *para])
+    assert res.exit_code == 0 and res2.exit_code == 0, res.output + res2.output
+    (a,), (b,) = (json.loads((tmp_path / n).read_text())["records"] for n in ("a.json", "b.json"))
+    assert a["overrides"] == {} and b["overrides"]["phases.m2n_curie_k"] == 0
+    assert b["ms_emu_cm3"] < a["ms_emu_cm3"]
+    assert all(p["moment_mub"] == 0 for o in b["origins"].values() for n, p in o["phases"].items() if n == "Co2N/Fe2N")
+    res = CliRunner().invoke(main, ["regrowth", str(run), "-o", str(tmp_path / "c.json"), "--set", "hops.barrier_ev=1"])
+    assert res.exit_code == 2 and "only the magnetism" in res.output and not (tmp_path / "c.json").exists()

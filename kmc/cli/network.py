@@ -28,15 +28,12 @@ def _snapshot_label(sim, time_s: float) -> str:
     return "start" if time_s == 0 else f"t = {time_s:.0f} s"
 
 
-#: what ``--set`` may change: the magnetism only (the ions are what the store holds)
-MAGNETIC_SECTIONS = ("phases", "exchange", "magnet")
-
-
 def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_fingerprint: str | None = None,
                 overrides: dict | None = None) -> list[dict]:
     """Records (dicts) of one run group: per snapshot, the network and its order at each temperature.
     ``point_fingerprint``: that of the run's campaign point (all its replicas), as ``mikmc report`` gives it;
     ``overrides``: magnetic config keys changed for the analysis (``--set``)."""
+    from kmc.cli.store_runs import check_magnetic
     from kmc.engine.checkpoint import rebuild
     from kmc.model.ferro_network import network_summary, order_retained, restore_snapshot, spanning_alignment
     from kmc.paper.protocols import identify_state
@@ -46,10 +43,7 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     attrs = dict(group.attrs)
     if "snapshots" not in group or not int(group["snapshots"].attrs.get("taken", 0)):
         raise ValueError("the run has no snapshot to analyse (written with run.snapshot_interval = \"off\"?)")
-    for key in overrides or {}:
-        if key.split(".")[0] not in MAGNETIC_SECTIONS:
-            raise ValueError(f"--set {key}: only the magnetism can be changed ({', '.join(MAGNETIC_SECTIONS)}); "
-                             "the N occupancy is the store's")
+    check_magnetic(overrides)
     sim = rebuild(attrs, where, overrides)
     if not sim.processes:
         raise ValueError(f"{where}: the run has no magnetism (no phases/exchange plug-in)")

@@ -23,16 +23,20 @@ def field_off_time(segments) -> float:
     raise ValueError("the protocol never switches its field off: there is no regrowth at zero field to trace")
 
 
-def analyse_run(group, where: str, point_fingerprint: str | None = None) -> dict:
-    """The record of one run group: origins of the moment at its last snapshot, from the field-off one."""
+def analyse_run(group, where: str, point_fingerprint: str | None = None, overrides: dict | None = None) -> dict:
+    """The record of one run group: origins of the moment at its last snapshot, from the field-off one.
+    ``overrides``: magnetic config keys changed for the analysis (``--set``); the stored spins evolved
+    under the run's own magnetism, so only the origins, phases and heights then mean what they say."""
     import numpy as np
 
+    from kmc.cli.store_runs import check_magnetic
     from kmc.engine.checkpoint import rebuild
     from kmc.model.regrowth import origin_summary, walk
     from kmc.paper.protocols import identify_state
     from kmc.paper.result import fingerprint
     from kmc.storage.snapshots import read_snapshot, snapshot_at
 
+    check_magnetic(overrides)
     attrs = dict(group.attrs)
     if "snapshots" not in group or not int(group["snapshots"].attrs.get("taken", 0)):
         raise ValueError("the run has no snapshot to analyse (written with run.snapshot_interval = \"off\"?)")
@@ -43,7 +47,7 @@ def analyse_run(group, where: str, point_fingerprint: str | None = None) -> dict
     if abs(times[0] - t_off) > 1e-6 * max(t_off, 1.0):
         raise ValueError(f"no snapshot at the field's switch-off (t = {t_off:g} s; the last before it at "
                          f"{times[0]:g} s)")
-    sim = rebuild(attrs, where)
+    sim = rebuild(attrs, where, overrides)
     if not sim.processes:
         raise ValueError("the run has no magnetism (no phases/exchange plug-in)")
     magnet = sim.processes[0]
@@ -51,6 +55,7 @@ def analyse_run(group, where: str, point_fingerprint: str | None = None) -> dict
     state, relax = identify_state(attrs)
     gap = float(np.diff(times).max()) if len(times) > 1 else 0.0
     return {"store": where, "fingerprint": fingerprint([group]), "point_fingerprint": point_fingerprint,
+            "overrides": overrides or {},
             "seed": attrs.get("seed"), "spawn_key": attrs.get("spawn_key"),
             "state": state, "relax": relax, "field_off_s": t_off, "end_s": float(times[-1]),
             "snapshots": int(len(times)), "largest_gap_s": gap,
@@ -66,8 +71,14 @@ def analyse_run(group, where: str, point_fingerprint: str | None = None) -> dict
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="JSON file to write.")
 @click.option("--point", "points", type=int, multiple=True,
               help="Only these campaign points (repeat the option; default: every run).")
-def regrowth(stores, output, points):
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Change a magnetic config key (phases., exchange., magnet.) for the analysis: which sites are "
+                   "ferromagnetic and their moments (the stored spins keep their run's alignment).")
+def regrowth(stores, output, points, sets):
     """Where the moment of run STORES grown after the field's switch-off comes from (kmc.model.regrowth)."""
+    from kmc.cli.run import _parse_set
     from kmc.cli.store_runs import write_records
 
-    write_records(stores, points, output, lambda group, where, point_print: [analyse_run(group, where, point_print)])
+    overrides = _parse_set(sets)
+    write_records(stores, points, output,
+                  lambda group, where, point_print: [analyse_run(group, where, point_print, overrides)])

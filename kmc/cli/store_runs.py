@@ -11,6 +11,18 @@ import click
 from kmc.cli.errors import fail
 
 
+#: what an analysis's ``--set`` may change: the magnetism only (the ions are what the store holds)
+MAGNETIC_SECTIONS = ("phases", "exchange", "magnet")
+
+
+def check_magnetic(overrides: dict | None) -> None:
+    """ValueError unless every key of ``overrides`` is in a magnetic section (:data:`MAGNETIC_SECTIONS`)."""
+    for key in overrides or {}:
+        if key.split(".")[0] not in MAGNETIC_SECTIONS:
+            raise ValueError(f"--set {key}: only the magnetism can be changed ({', '.join(MAGNETIC_SECTIONS)}); "
+                             "the N occupancy is the store's")
+
+
 def each_run(stores, points=()):
     """Yield (where, group, point_fingerprint) for every run of ``stores`` (each replica of a campaign;
     only campaign points in ``points`` if given). ``where`` names the run (store path, plus

@@ -87,7 +87,8 @@ def same_runs(files: list[list[dict]]) -> list[tuple[dict, dict]]:
     seen, pairs = {}, []
     for i, records in enumerate(files):
         for r in records:
-            key = (r["seed"], tuple(r["spawn_key"] or ()), r["state"], r["relax"])
+            key = (r["seed"], tuple(r["spawn_key"] or ()), r["state"], r["relax"],
+                   json.dumps(r.get("overrides") or {}, sort_keys=True))
             if key in seen and seen[key][0] != i:
                 pairs.append((seen[key][1], r))
             seen.setdefault(key, (i, r))
@@ -102,10 +103,16 @@ def regrowth_markdown(files: list[list[dict]], sources: list[str]) -> str:
             + " | ".join(f"{p}: share of the regrown (%) | alignment (%)" for p in phases) + " |")
     lines = []
     for records, src in zip(files, sources):
-        lines += [f"`{Path(src).name}`: {len(records)} runs, {resolution(records)}.", "", head,
+        changed = overrides(records)
+        note = "" if not changed else (
+            " Magnetism changed for the analysis: " + ", ".join(f"`{k} = {v}`" for k, v in changed.items())
+            + "; the stored spins evolved under the runs' own magnetism, so no alignment is shown.")
+        lines += [f"`{Path(src).name}`: {len(records)} runs, {resolution(records)}.{note}", "", head,
                   "|" + "---|" * (10 + 2 * len(phases))]
         for (state, relax), vals in groups(records).items():
             col = lambda k: [v[k] for v in vals]  # noqa: E731
+            if changed:  # alignments of spins that evolved under another magnetism: not shown
+                col = lambda k: [v[k] if "alignment" not in k else math.nan for v in vals]  # noqa: E731
             lines.append(
                 f"| {len(vals)} | {STATE_NAMES[state]} | {RELAX_NAMES[relax]} | {PAPER_TABLE1[state]['ratio'][relax]:.0f} | "
                 f"{_pm(col('regrown_share'), fmt='{:.1f}')} | {_pm(col('apart_share'), fmt='{:.2f}')} | "
@@ -118,17 +125,25 @@ def regrowth_markdown(files: list[list[dict]], sources: list[str]) -> str:
     return "\n".join(lines).rstrip()
 
 
+def overrides(records: list[dict]) -> dict:
+    """The magnetic keys a file's analysis changed (``mikmc regrowth --set``); ValueError if its runs differ."""
+    sets = {json.dumps(r.get("overrides") or {}, sort_keys=True) for r in records}
+    if len(sets) > 1:
+        raise ValueError(f"the runs of one file were analysed with different --set: {sorted(sets)}")
+    return json.loads(sets.pop()) if sets else {}
+
+
 def summary(files: list[list[dict]]) -> list[str]:
     """The sentences under the tables, each computed from the records."""
-    every = [run_values(r) for records in files for r in records]
+    if not any(groups(records) for records in files):
+        raise ValueError("no run of a paper protocol (Low/Mid/High M, 3 min or 1 h relaxation) in the records")
+    every = [run_values(r) for records in files for r in records if r["state"] in STATE_NAMES]
     apart = max(v["apart_share"] for v in every) * 100
     means = [mean_se([v["grown_on_alignment"] for v in vals])[0] * 100
-             for records in files for vals in groups(records).values()]
-    if not means:
-        raise ValueError("no run of a paper protocol (Low/Mid/High M, 3 min or 1 h relaxation) in the records")
+             for records in files if not overrides(records) for vals in groups(records).values()]
     out = [f"In every run the moment that nucleated apart from the network is at most {apart:.2f} % of the regrown "
-           f"moment; the grown-on moment's mean alignment lies between {min(means):.0f} % and {max(means):.0f} % "
-           "in every state and relaxation (paper's ΔM_R/ΔM_S: 14–76 %)."]
+           "moment" + (f"; the grown-on moment's mean alignment lies between {min(means):.0f} % and {max(means):.0f} % "
+                       "in every state and relaxation (paper's ΔM_R/ΔM_S: 14–76 %)." if means else ".")]
     pairs = same_runs(files)
     if pairs:
         same = all(a["ms_emu_cm3"] == b["ms_emu_cm3"] and a["mr_emu_cm3"] == b["mr_emu_cm3"] for a, b in pairs)
