@@ -20,7 +20,8 @@ def field_off_time(segments) -> float:
     for prev, seg in zip(segments, segments[1:]):
         if prev["field_oe"] != 0 and seg["field_oe"] == 0:
             return float(seg["start_s"])
-    raise ValueError("the protocol never switches its field off: there is no regrowth at zero field to trace")
+    raise ValueError("the protocol never switches its field off: there is no regrowth at zero field to trace "
+                     "(in a campaign, choose the zero-field points with --point)")
 
 
 def analyse_run(group, where: str, point_fingerprint: str | None = None, overrides: dict | None = None) -> dict:
