@@ -265,7 +265,7 @@ def sample_snapshots(store, count: int, seed: int = 0, run: str | None = None) -
     """
     import zarr
 
-    from kmc.storage.snapshots import read_snapshot
+    from kmc.storage.snapshots import read_snapshot, read_state
 
     group = zarr.open_group(str(store), mode="r", path=run or "")
     if "snapshots" not in group:
@@ -274,8 +274,8 @@ def sample_snapshots(store, count: int, seed: int = 0, run: str | None = None) -
     if taken == 0:
         raise ValueError(f"{store}: the run has no snapshot")
     rng = np.random.default_rng(seed)
-    snaps = [read_snapshot(group, k) for k in range(taken)]
-    s0 = snaps[0]
+    s0 = read_snapshot(group, 0)  # positions and species: the same in every snapshot
+    snaps = [s0] + [read_state(group, k) for k in range(1, taken)]
     grid = Grid(s0["mobile_xyz"], s0["host_xyz"], s0["cell"], s0["pbc"])
     co = list(s0["host_symbols"]).index("Co") if "Co" in s0["host_symbols"] else -1
     host_co = np.asarray(s0["host_species"]) == co

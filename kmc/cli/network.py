@@ -33,25 +33,17 @@ def analyse_run(group, where: str, snapshots, temperatures, sweeps, point_finger
     """Records (dicts) of one run group: per snapshot, the network and its order at each temperature.
     ``point_fingerprint``: that of the run's campaign point (all its replicas), as ``mikmc report`` gives it;
     ``overrides``: magnetic config keys changed for the analysis (``--set``)."""
-    from kmc.cli.store_runs import check_magnetic
-    from kmc.engine.checkpoint import rebuild
+    from kmc.cli.store_runs import rebuild_magnet
     from kmc.model.ferro_network import network_summary, order_retained, restore_snapshot, spanning_alignment
     from kmc.paper.protocols import identify_state
     from kmc.paper.result import fingerprint
-    from kmc.storage.snapshots import read_snapshot
+    from kmc.storage.snapshots import read_state
 
-    attrs = dict(group.attrs)
-    if "snapshots" not in group or not int(group["snapshots"].attrs.get("taken", 0)):
-        raise ValueError("the run has no snapshot to analyse (written with run.snapshot_interval = \"off\"?)")
-    check_magnetic(overrides)
-    sim = rebuild(attrs, where, overrides)
-    if not sim.processes:
-        raise ValueError(f"{where}: the run has no magnetism (no phases/exchange plug-in)")
-    magnet = sim.processes[0]
-    state, relax = identify_state(attrs)
+    sim, magnet = rebuild_magnet(group, where, overrides)
+    state, relax = identify_state(dict(group.attrs))
     out = []
     for k in snapshots:
-        snap = read_snapshot(group, k)
+        snap = read_state(group, k)
         restore_snapshot(magnet, snap)
         rec = {"store": where, "fingerprint": fingerprint([group]), "point_fingerprint": point_fingerprint,
                "overrides": overrides or {}, "state": state, "relax": relax,

@@ -30,17 +30,14 @@ def analyse_run(group, where: str, point_fingerprint: str | None = None, overrid
     under the run's own magnetism, so only the origins, phases and heights then mean what they say."""
     import numpy as np
 
-    from kmc.cli.store_runs import check_magnetic
-    from kmc.engine.checkpoint import rebuild
+    from kmc.cli.store_runs import rebuild_magnet
     from kmc.model.regrowth import origin_summary, walk
     from kmc.paper.protocols import identify_state
     from kmc.paper.result import fingerprint
-    from kmc.storage.snapshots import read_snapshot, snapshot_at
+    from kmc.storage.snapshots import read_state, snapshot_at
 
-    check_magnetic(overrides)
     attrs = dict(group.attrs)
-    if "snapshots" not in group or not int(group["snapshots"].attrs.get("taken", 0)):
-        raise ValueError("the run has no snapshot to analyse (written with run.snapshot_interval = \"off\"?)")
+    sim, magnet = rebuild_magnet(group, where, overrides)
     t_off = field_off_time(attrs["segments"])
     first = snapshot_at(group, t_off)
     taken = int(group["snapshots"].attrs["taken"])
@@ -48,11 +45,7 @@ def analyse_run(group, where: str, point_fingerprint: str | None = None, overrid
     if abs(times[0] - t_off) > 1e-6 * max(t_off, 1.0):
         raise ValueError(f"no snapshot at the field's switch-off (t = {t_off:g} s; the last before it at "
                          f"{times[0]:g} s)")
-    sim = rebuild(attrs, where, overrides)
-    if not sim.processes:
-        raise ValueError("the run has no magnetism (no phases/exchange plug-in)")
-    magnet = sim.processes[0]
-    origin = walk(magnet, (read_snapshot(group, k) for k in range(first, taken)))
+    origin = walk(magnet, (read_state(group, k) for k in range(first, taken)))
     state, relax = identify_state(attrs)
     gap = float(np.diff(times).max()) if len(times) > 1 else 0.0
     return {"store": where, "fingerprint": fingerprint([group]), "point_fingerprint": point_fingerprint,

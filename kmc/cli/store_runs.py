@@ -23,6 +23,21 @@ def check_magnetic(overrides: dict | None) -> None:
                              "the N occupancy is the store's")
 
 
+def rebuild_magnet(group, where: str, overrides: dict | None = None):
+    """(sim, magnet) of a run group rebuilt from its recorded configuration and seed, for an analysis of
+    its snapshots; ``overrides``: magnetic keys changed for the analysis (:func:`check_magnetic`).
+    ValueError if the run has no snapshot or no magnetism."""
+    from kmc.engine.checkpoint import rebuild
+
+    check_magnetic(overrides)
+    if "snapshots" not in group or not int(group["snapshots"].attrs.get("taken", 0)):
+        raise ValueError("the run has no snapshot to analyse (written with run.snapshot_interval = \"off\"?)")
+    sim = rebuild(dict(group.attrs), where, overrides)
+    if not sim.processes:
+        raise ValueError("the run has no magnetism (no phases/exchange plug-in)")
+    return sim, sim.processes[0]
+
+
 def each_run(stores, points=()):
     """Yield (where, group, point_fingerprint) for every run of ``stores`` (each replica of a campaign;
     only campaign points in ``points`` if given). ``where`` names the run (store path, plus

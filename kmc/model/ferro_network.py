@@ -27,8 +27,9 @@ from kmc.units import K_B_EV
 
 
 def restore_snapshot(magnet, snap: dict) -> None:
-    """Put a stored snapshot (kmc.storage.snapshots.read_snapshot) into ``magnet``: phases recomputed
-    from its N occupancy, which must equal the stored phases (ValueError otherwise), and its spins."""
+    """Put a stored snapshot (kmc.storage.snapshots.read_state or read_snapshot) into ``magnet``: phases
+    recomputed from its N occupancy, which must equal the stored phases (ValueError otherwise), and its
+    spins."""
     magnet.update_phases(snap["occupancy"])
     if not np.array_equal(magnet.phase, snap["phase"]):
         raise ValueError(f"snapshot {snap['index']}: the phases recomputed from its N occupancy differ from "

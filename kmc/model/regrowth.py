@@ -71,7 +71,7 @@ def grown_on_network(gained, old, nbr, jb):
 
 def walk(magnet, snapshots) -> np.ndarray:
     """Origin code of every metal site at the last of ``snapshots`` (an iterable of
-    :func:`kmc.storage.snapshots.read_snapshot` dicts, in time order; the magnet is left in the
+    :func:`kmc.storage.snapshots.read_state` dicts, in time order; the magnet is left in the
     last). Sites not ferromagnetic at the end have :data:`NONE`."""
     origin = None
     ferro_prev = None

@@ -91,8 +91,10 @@ class SnapshotWriter:
         g.attrs["taken"] = k + 1
 
 
-def read_snapshot(group: zarr.Group, k: int) -> dict:
-    """Snapshot ``k`` (negative: from the end of those taken) of a run group, unpacked."""
+def read_state(group: zarr.Group, k: int) -> dict:
+    """What changes from snapshot to snapshot: index, time, frame, N occupancy (unpacked), phases and
+    spins of snapshot ``k`` (negative: from the end of those taken). For walking many snapshots; the
+    positions and species, the same in every snapshot, are read by :func:`read_snapshot`."""
     g = group[GROUP]
     taken = int(g.attrs.get("taken", 0))
     if taken == 0:
@@ -103,8 +105,16 @@ def read_snapshot(group: zarr.Group, k: int) -> dict:
     n = g["mobile_xyz"].shape[0]
     return {"index": k, "time_s": float(g["time"][k]), "frame": int(g["frame"][k]),
             "occupancy": np.unpackbits(g["occupancy"][k])[:n].astype(np.int8),
-            "phase": g["phase"][k], "spin": g["spin"][k].astype(np.float64),
-            "mobile_xyz": g["mobile_xyz"][:], "host_xyz": g["host_xyz"][:], "host_species": g["host_species"][:],
+            "phase": g["phase"][k], "spin": g["spin"][k].astype(np.float64)}
+
+
+def read_snapshot(group: zarr.Group, k: int) -> dict:
+    """Snapshot ``k`` (negative: from the end of those taken) of a run group, unpacked: :func:`read_state`
+    with the positions, species and cell."""
+    g = group[GROUP]
+    state = read_state(group, k)
+    return {**state, "mobile_xyz": g["mobile_xyz"][:], "host_xyz": g["host_xyz"][:],
+            "host_species": g["host_species"][:],
             **{key: g.attrs[key] for key in ("cell", "pbc", "mobile_symbol", "host_symbols", "phase_names")}}
 
 
