@@ -11,8 +11,9 @@ differ beyond the Student t bound on their combined standard error (kmc.paper.cl
 The block ``<!-- generated:orderings -->`` lists every regime that ran a 1 h protocol with each
 ordering's difference in percentage points, its z = difference / combined SE and the bound z must
 exceed, and how many of the paper's own differences its errors would resolve; it summarises the
-regimes with 3 min protocols only (scans and probes) per result, and counts where each ordering holds. Inputs that are not paper results (calibration
-results) or judge no ordering are skipped and named. The first result names the defaults: its
+regimes with 3 min protocols only (scans and probes) per result, and counts where each ordering
+holds. Inputs that are not paper results (calibration results) or judge no ordering are skipped and
+named. The first result names the defaults: its
 magnet section is the one the ``magnet`` column calls "defaults'". tests/test_orderings_doc.py fails
 when the committed page and the committed JSON disagree.
 """

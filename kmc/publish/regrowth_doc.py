@@ -110,9 +110,8 @@ def regrowth_markdown(files: list[list[dict]], sources: list[str]) -> str:
         lines += [f"`{Path(src).name}`: {len(records)} runs, {resolution(records)}.{note}", "", head,
                   "|" + "---|" * (10 + 2 * len(phases))]
         for (state, relax), vals in groups(records).items():
-            col = lambda k: [v[k] for v in vals]  # noqa: E731
-            if changed:  # alignments of spins that evolved under another magnetism: not shown
-                col = lambda k: [v[k] if "alignment" not in k else math.nan for v in vals]  # noqa: E731
+            # with the magnetism changed, the stored spins evolved under another one: no alignment shown
+            col = lambda k: [math.nan if changed and "alignment" in k else v[k] for v in vals]  # noqa: E731
             lines.append(
                 f"| {len(vals)} | {STATE_NAMES[state]} | {RELAX_NAMES[relax]} | {PAPER_TABLE1[state]['ratio'][relax]:.0f} | "
                 f"{_pm(col('regrown_share'), fmt='{:.1f}')} | {_pm(col('apart_share'), fmt='{:.2f}')} | "
